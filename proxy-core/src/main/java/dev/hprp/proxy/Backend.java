@@ -1,0 +1,168 @@
+package dev.hprp.proxy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One upstream server: a host, a port and a balancing weight.
+ *
+ * <p>Immutable and thread-safe. Two backends are equal when host, port and weight are equal; {@link #id()} names the
+ * address alone ({@code host:port}, IPv6 in brackets) and is what consistent hashing and logs use.
+ *
+ * <pre>{@code
+ * List<Backend> backends = Backend.parseList("10.0.0.1:3001:3,10.0.0.2:3001,[::1]:3002");
+ * }</pre>
+ *
+ * @param host   host name or IP literal, never null or blank; IPv6 literals are stored without brackets
+ * @param port   1-65535
+ * @param weight relative share of new connections, 1-{@value #MAX_WEIGHT}; {@value #DEFAULT_WEIGHT} unless given
+ */
+public record Backend(String host, int port, int weight) {
+
+  /** Weight of a backend written without one. */
+  public static final int DEFAULT_WEIGHT = 1;
+  /** Largest weight accepted; bounds the consistent-hash ring and the smooth round-robin arithmetic. */
+  public static final int MAX_WEIGHT = 256;
+
+  /** Validates every component; see the class description for the ranges. */
+  public Backend {
+    Objects.requireNonNull(host, "host");
+    if (host.isBlank()) {
+      throw new IllegalArgumentException("backend host: must not be blank");
+    }
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("backend port: " + port + " (expected: 1-65535)");
+    }
+    if (weight < 1 || weight > MAX_WEIGHT) {
+      throw new IllegalArgumentException("backend weight: " + weight + " (expected: 1-" + MAX_WEIGHT + ")");
+    }
+  }
+
+  /** A backend with the {@linkplain #DEFAULT_WEIGHT default weight}. */
+  public Backend(String host, int port) {
+    this(host, port, DEFAULT_WEIGHT);
+  }
+
+  /**
+   * The address as {@code host:port}, with IPv6 literals in brackets ({@code [::1]:3001}); the weight is left out so
+   * that re-weighting a backend does not change its identity.
+   */
+  public String id() {
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  /** Returns {@link #id()}, followed by {@code :weight} when the weight is not the default. */
+  @Override
+  public String toString() {
+    return weight == DEFAULT_WEIGHT ? id() : id() + ":" + weight;
+  }
+
+  /**
+   * Parses {@code host:port} or {@code host:port:weight}; IPv6 hosts go in brackets ({@code [::1]:3001:2}).
+   *
+   * @param spec the text, surrounding whitespace ignored; never null
+   * @return the backend
+   * @throws IllegalArgumentException naming the faulty part and what was expected
+   */
+  public static Backend parse(String spec) {
+    Objects.requireNonNull(spec, "spec");
+    String s = spec.strip();
+    if (s.isEmpty()) {
+      throw new IllegalArgumentException("backend: empty (expected: host:port or host:port:weight)");
+    }
+    String host;
+    String rest;
+    if (s.startsWith("[")) {
+      int close = s.indexOf(']');
+      if (close < 0) {
+        throw invalid(spec, "missing ']' after IPv6 address");
+      }
+      host = s.substring(1, close);
+      if (host.isEmpty() || host.indexOf(':') < 0) {
+        throw invalid(spec, "brackets must hold an IPv6 address");
+      }
+      rest = s.substring(close + 1);
+      if (!rest.startsWith(":")) {
+        throw invalid(spec, "missing ':port' after ']'");
+      }
+      rest = rest.substring(1);
+    } else {
+      int colon = s.indexOf(':');
+      if (colon < 0) {
+        throw invalid(spec, "missing ':port'");
+      }
+      host = s.substring(0, colon);
+      rest = s.substring(colon + 1);
+      if (host.isEmpty()) {
+        throw invalid(spec, "missing host");
+      }
+      if (rest.chars().filter(c -> c == ':').count() > 1) {
+        throw invalid(spec, "too many ':' (IPv6 addresses go in brackets: [::1]:3001)");
+      }
+    }
+    if (!host.chars().allMatch(Backend::isHostChar)) {
+      throw invalid(spec, "host '" + host + "' has characters not allowed in a host name or address");
+    }
+    int weight = DEFAULT_WEIGHT;
+    int weightColon = rest.indexOf(':');
+    String portText = weightColon < 0 ? rest : rest.substring(0, weightColon);
+    if (weightColon >= 0) {
+      weight = parseNumber(spec, "weight", rest.substring(weightColon + 1), 1, MAX_WEIGHT);
+    }
+    int port = parseNumber(spec, "port", portText, 1, 65535);
+    return new Backend(host, port, weight);
+  }
+
+  /**
+   * Parses a comma-separated list such as {@code "localhost:3001,localhost:3002:2"}; whitespace around items is
+   * ignored.
+   *
+   * @param specs the list, never null
+   * @return an immutable, non-empty list in the given order
+   * @throws IllegalArgumentException when the list is empty, an item is malformed, or an address repeats
+   */
+  public static List<Backend> parseList(String specs) {
+    Objects.requireNonNull(specs, "specs");
+    if (specs.isBlank()) {
+      throw new IllegalArgumentException("backends: empty (expected: host:port[:weight],host:port[:weight],...)");
+    }
+    List<Backend> result = new ArrayList<>();
+    for (String item : specs.split(",", -1)) {
+      if (item.isBlank()) {
+        throw new IllegalArgumentException(
+            "backends: '" + specs + "' has an empty item (expected: host:port[:weight],host:port[:weight],...)");
+      }
+      Backend backend = parse(item);
+      for (Backend seen : result) {
+        if (seen.id().equals(backend.id())) {
+          throw new IllegalArgumentException("backends: " + backend.id() + " is listed twice");
+        }
+      }
+      result.add(backend);
+    }
+    return List.copyOf(result);
+  }
+
+  private static boolean isHostChar(int c) {
+    return (c < 128 && Character.isLetterOrDigit(c)) || c == '.' || c == '-' || c == '_' || c == ':' || c == '%';
+  }
+
+  private static int parseNumber(String spec, String what, String text, int min, int max) {
+    if (text.isEmpty() || text.length() > 9 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw invalid(spec, what + " '" + text + "' is not a number (expected: " + min + "-" + max + ")");
+    }
+    int value = Integer.parseInt(text);
+    if (value < min || value > max) {
+      throw invalid(spec, what + " " + value + " out of range (expected: " + min + "-" + max + ")");
+    }
+    return value;
+  }
+
+  private static IllegalArgumentException invalid(String spec, String reason) {
+    return new IllegalArgumentException("backend '" + spec.strip() + "': " + reason);
+  }
+}

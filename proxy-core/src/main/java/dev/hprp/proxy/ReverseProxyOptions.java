@@ -1,0 +1,153 @@
+package dev.hprp.proxy;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Listening and connection settings of a {@link ReverseProxy}: plain data, validated by each setter.
+ *
+ * <p>Not thread-safe: configure on one thread, then hand to {@link ReverseProxyBuilder#with}, which copies it. Every
+ * default is a {@code DEFAULT_*} constant below; setters return {@code this} and throw
+ * {@link IllegalArgumentException} with a message like {@code port: 99999 (expected: 0-65535)}.
+ *
+ * <pre>{@code
+ * new ReverseProxyOptions().setPort(8080).setConnectTimeout(Duration.ofSeconds(2))
+ * }</pre>
+ */
+public final class ReverseProxyOptions {
+
+  /** Listen on every interface, as HAProxy's {@code bind :8080} does. */
+  public static final String DEFAULT_HOST = "0.0.0.0";
+  /** The seed's port. Use 0 for an ephemeral port and read it back with {@link ReverseProxy#actualPort()}. */
+  public static final int DEFAULT_PORT = 8080;
+  /** HAProxy's usual {@code timeout connect}; a backend slower than this to accept is treated as down. */
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  /** nginx stream's {@code proxy_timeout}: a connection with no traffic either way for this long is closed. */
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(10);
+  /** HAProxy's {@code retries 3}: a client is tried on at most this many distinct backends. */
+  public static final int DEFAULT_MAX_CONNECT_ATTEMPTS = 3;
+  /** One server per available processor: every core accepts and relays. */
+  public static final int DEFAULT_EVENT_LOOPS = Runtime.getRuntime().availableProcessors();
+
+  private String host = DEFAULT_HOST;
+  private int port = DEFAULT_PORT;
+  private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+  private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+  private int maxConnectAttempts = DEFAULT_MAX_CONNECT_ATTEMPTS;
+  private int eventLoops = DEFAULT_EVENT_LOOPS;
+
+  /** Options holding every default. */
+  public ReverseProxyOptions() {
+  }
+
+  /** A copy of {@code other}; never null. */
+  public ReverseProxyOptions(ReverseProxyOptions other) {
+    this.host = other.host;
+    this.port = other.port;
+    this.connectTimeout = other.connectTimeout;
+    this.idleTimeout = other.idleTimeout;
+    this.maxConnectAttempts = other.maxConnectAttempts;
+    this.eventLoops = other.eventLoops;
+  }
+
+  /** The address to listen on; default {@value #DEFAULT_HOST}. */
+  public String getHost() {
+    return host;
+  }
+
+  /** Sets the address to listen on: a host name or IP literal, never null or blank. */
+  public ReverseProxyOptions setHost(String host) {
+    Objects.requireNonNull(host, "host");
+    if (host.isBlank()) {
+      throw new IllegalArgumentException("host: must not be blank");
+    }
+    this.host = host;
+    return this;
+  }
+
+  /** The port to listen on; default {@value #DEFAULT_PORT}; 0 means an ephemeral port. */
+  public int getPort() {
+    return port;
+  }
+
+  /** Sets the port to listen on, 0-65535 (0: ephemeral). */
+  public ReverseProxyOptions setPort(int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
+    }
+    this.port = port;
+    return this;
+  }
+
+  /** How long one connect to a backend may take before the next backend is tried; default 5 s. */
+  public Duration getConnectTimeout() {
+    return connectTimeout;
+  }
+
+  /** Sets the connect timeout: positive, at least 1 ms, at most 1 hour. */
+  public ReverseProxyOptions setConnectTimeout(Duration connectTimeout) {
+    this.connectTimeout = checkDuration("connectTimeout", connectTimeout);
+    return this;
+  }
+
+  /** How long a relayed connection may see no traffic in either direction before both sides are closed; 10 min. */
+  public Duration getIdleTimeout() {
+    return idleTimeout;
+  }
+
+  /** Sets the idle timeout: 1 ms to 7 days (long-lived tunnels such as database sessions need long ones). */
+  public ReverseProxyOptions setIdleTimeout(Duration idleTimeout) {
+    Objects.requireNonNull(idleTimeout, "idleTimeout");
+    if (idleTimeout.toMillis() < 1 || idleTimeout.compareTo(Duration.ofDays(7)) > 0) {
+      throw new IllegalArgumentException("idleTimeout: " + idleTimeout + " (expected: 1ms-7d)");
+    }
+    this.idleTimeout = idleTimeout;
+    return this;
+  }
+
+  /** The most distinct backends one client connection is tried on before it is closed; default 3. */
+  public int getMaxConnectAttempts() {
+    return maxConnectAttempts;
+  }
+
+  /** Sets the most distinct backends tried per client connection, 1-100. */
+  public ReverseProxyOptions setMaxConnectAttempts(int maxConnectAttempts) {
+    if (maxConnectAttempts < 1 || maxConnectAttempts > 100) {
+      throw new IllegalArgumentException("maxConnectAttempts: " + maxConnectAttempts + " (expected: 1-100)");
+    }
+    this.maxConnectAttempts = maxConnectAttempts;
+    return this;
+  }
+
+  /**
+   * How many servers (one per event loop) accept and relay; default: the number of available processors. Values
+   * above the {@code Vertx} instance's event-loop pool size share event loops and gain nothing.
+   */
+  public int getEventLoops() {
+    return eventLoops;
+  }
+
+  /** Sets the number of servers (one per event loop), 1-1024. */
+  public ReverseProxyOptions setEventLoops(int eventLoops) {
+    if (eventLoops < 1 || eventLoops > 1024) {
+      throw new IllegalArgumentException("eventLoops: " + eventLoops + " (expected: 1-1024)");
+    }
+    this.eventLoops = eventLoops;
+    return this;
+  }
+
+  private static Duration checkDuration(String name, Duration value) {
+    Objects.requireNonNull(value, name);
+    if (value.toMillis() < 1 || value.compareTo(Duration.ofHours(1)) > 0) {
+      throw new IllegalArgumentException(name + ": " + value + " (expected: 1ms-1h)");
+    }
+    return value;
+  }
+
+  @Override
+  public String toString() {
+    return "ReverseProxyOptions{host=" + host + ", port=" + port + ", connectTimeout=" + connectTimeout
+        + ", idleTimeout=" + idleTimeout + ", maxConnectAttempts=" + maxConnectAttempts
+        + ", eventLoops=" + eventLoops + "}";
+  }
+}

@@ -1,0 +1,32 @@
+package dev.hprp.proxy.balancer;
+
+import io.vertx.core.net.SocketAddress;
+
+/**
+ * What a {@link BackendSelector} knows about the connection being placed.
+ *
+ * <p>Immutable; created by the proxy once per client connection and passed to every attempt.
+ */
+public interface SelectionContext {
+
+  /**
+   * The client's remote address, as accepted by the proxy; never null for proxied connections (tests may use
+   * {@link #of(SocketAddress)} with any address).
+   */
+  SocketAddress clientAddress();
+
+  /**
+   * The client's host address as text ({@code 10.0.0.7}, {@code ::1}), the usual key of consistent hashing; never
+   * null, empty when unknown.
+   */
+  default String clientHost() {
+    String host = clientAddress().hostAddress();
+    return host != null ? host : "";
+  }
+
+  /** A context for the given client address; for tests and embedders that select outside the proxy. */
+  static SelectionContext of(SocketAddress clientAddress) {
+    java.util.Objects.requireNonNull(clientAddress, "clientAddress");
+    return () -> clientAddress;
+  }
+}

@@ -1,0 +1,26 @@
+package dev.hprp.proxy.health;
+
+import dev.hprp.proxy.Backend;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+
+/**
+ * What one probe of a {@link HealthCheck} gets: the backend to probe, the {@code Vertx} to do it with, and the time
+ * it has.
+ *
+ * <p>Immutable; one instance per probe. The probe runs on a Vert.x event loop.
+ */
+public interface HealthCheckContext {
+
+  /** The backend to probe; never null. */
+  Backend backend();
+
+  /** The proxy's {@code Vertx}, for clients and timers; never null. */
+  Vertx vertx();
+
+  /**
+   * How long the probe may take; the monitor fails it after this anyway, so a check only needs to use it to bound
+   * its own connects and requests. Positive, never null.
+   */
+  Duration timeout();
+}

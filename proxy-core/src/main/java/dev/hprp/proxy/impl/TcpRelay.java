@@ -1,0 +1,128 @@
+package dev.hprp.proxy.impl;
+
+import dev.hprp.proxy.balancer.SelectionContext;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
+import java.util.BitSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: picks a backend, connects (failing over to other backends), relays both ways, and closes
+ * both sides by the one close policy.
+ *
+ * <p>Confined to the client's event loop: every callback runs there, so no field needs synchronisation.
+ *
+ * <p>Close policy: each direction is a {@code pipeTo}, which ends its destination (close after pending writes flush)
+ * once its source has ended and every byte read from it was written, so a side that closes still has its last bytes
+ * delivered. A pipe that fails (a reset, a write error) closes both sockets at once, since no more bytes can be
+ * delivered. When both sockets are closed the backend's active count drops, exactly once.
+ */
+final class TcpRelay implements SelectionContext {
+
+  private static final Logger log = LoggerFactory.getLogger(TcpRelay.class);
+
+  private final NetSocket client;
+  private final NetClient netClient;
+  private final BackendRegistry registry;
+  private final HealthMonitor monitor;
+  private final int maxAttempts;
+  private int attempts;
+  /** Backends that failed for this client; allocated on the first failure only. */
+  private BitSet tried;
+  private BackendStateImpl backend;
+  private NetSocket upstream;
+  private boolean clientOpen = true;
+  private boolean upstreamOpen;
+
+  private TcpRelay(NetSocket client, NetClient netClient, BackendRegistry registry, HealthMonitor monitor,
+      int maxAttempts) {
+    this.client = client;
+    this.netClient = netClient;
+    this.registry = registry;
+    this.monitor = monitor;
+    this.maxAttempts = maxAttempts;
+  }
+
+  /** Takes over an accepted client socket; call in the tick it was accepted, before anything asynchronous. */
+  static void start(NetSocket client, NetClient netClient, BackendRegistry registry, HealthMonitor monitor,
+      int maxAttempts) {
+    // Pause first: a socket with no data handler drops what it reads, and the backend is not connected yet.
+    client.pause();
+    TcpRelay relay = new TcpRelay(client, netClient, registry, monitor, maxAttempts);
+    client.closeHandler(v -> relay.clientClosed());
+    relay.connectNext();
+  }
+
+  @Override
+  public SocketAddress clientAddress() {
+    return client.remoteAddress();
+  }
+
+  private void connectNext() {
+    BackendStateImpl candidate = attempts < maxAttempts ? registry.select(this, tried) : null;
+    if (candidate == null) {
+      log.debug("{}: no backend accepted after {} attempt(s); closing", client.remoteAddress(), attempts);
+      client.close();
+      return;
+    }
+    attempts++;
+    netClient.connect(candidate.backend().port(), candidate.backend().host())
+        .onComplete(ar -> onConnected(candidate, ar));
+  }
+
+  private void onConnected(BackendStateImpl candidate, AsyncResult<NetSocket> ar) {
+    if (ar.failed()) {
+      candidate.connectFailed();
+      monitor.connectFailed(candidate, ar.cause());
+      log.debug("{}: connect to {} failed: {}", client.remoteAddress(), candidate, ar.cause().getMessage());
+      if (tried == null) {
+        tried = new BitSet();
+      }
+      tried.set(candidate.index);
+      connectNext();
+      return;
+    }
+    monitor.connectSucceeded(candidate);
+    backend = candidate;
+    upstream = ar.result();
+    backend.connectionOpened();
+    upstreamOpen = true;
+    upstream.closeHandler(v -> upstreamClosed());
+    // Wired even when the client closed while we connected: its bytes still queued behind the pause are relayed,
+    // then its pipe ends the upstream.
+    client.pipeTo(new CountingWriteStream(upstream, backend.bytesToBackend)).onComplete(this::pipeDone);
+    upstream.pipeTo(new CountingWriteStream(client, backend.bytesFromBackend)).onComplete(this::pipeDone);
+  }
+
+  private void pipeDone(AsyncResult<Void> ar) {
+    if (ar.failed()) {
+      log.debug("{} <-> {}: relay failed: {}", client.remoteAddress(), backend, ar.cause().getMessage());
+      client.close();
+      upstream.close();
+    }
+  }
+
+  private void clientClosed() {
+    clientOpen = false;
+    if (backend != null && !upstreamOpen) {
+      finished();
+    }
+  }
+
+  private void upstreamClosed() {
+    upstreamOpen = false;
+    if (!clientOpen) {
+      finished();
+    }
+  }
+
+  /** Both sockets are closed: runs once per relayed connection, since each close handler runs once. */
+  private void finished() {
+    backend.connectionClosed();
+    log.debug("{} <-> {}: closed", client.remoteAddress(), backend);
+  }
+}

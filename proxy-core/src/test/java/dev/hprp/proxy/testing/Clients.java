@@ -1,0 +1,34 @@
+package dev.hprp.proxy.testing;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetSocket;
+
+/** Client-side helpers for relay tests. */
+public final class Clients {
+
+  private Clients() {
+  }
+
+  /**
+   * Connects to {@code 127.0.0.1:port}, writes {@code request}, and collects everything received until the
+   * connection closes.
+   */
+  public static Future<Buffer> exchange(Vertx vertx, NetClient client, int port, Buffer request) {
+    return client.connect(port, "127.0.0.1").compose(socket -> readAll(socket, request));
+  }
+
+  /** Writes {@code request} on {@code socket} and collects everything it receives until it closes. */
+  public static Future<Buffer> readAll(NetSocket socket, Buffer request) {
+    Promise<Buffer> received = Promise.promise();
+    Buffer all = Buffer.buffer();
+    socket.handler(all::appendBuffer);
+    socket.closeHandler(v -> received.tryComplete(all));
+    socket.exceptionHandler(received::tryFail);
+    socket.write(request);
+    return received.future();
+  }
+}

@@ -1,0 +1,1 @@
+package dev.hprp.launcher; final class Main { public static void main(String[] a) {} }
