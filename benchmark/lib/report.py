@@ -1,0 +1,283 @@
+#!/usr/bin/env python3
+"""Turn one benchmark/run.sh run (its TSV of raw measurements and its meta file) into the Markdown report.
+
+Only rows with phase=measure count; warm-up rows stay in the TSV for inspection. Per target and profile:
+median and min-max over rounds, ratios of medians to `direct` and to HAProxy (mode tcp for TCP peers,
+mode http for HTTP peers) measured in the same run.
+"""
+import argparse
+import csv
+import os
+import statistics
+from collections import defaultdict
+
+TCP_PEERS = ("hprp-tcp", "haproxy-tcp", "nginx-stream")
+HTTP_PEERS = ("hprp-http", "haproxy-http", "nginx-http")
+ORDER = ("direct",) + TCP_PEERS + HTTP_PEERS
+PROFILE_TEXT = {
+    "c50": "wrk -t4 -c50, keep-alive, small body (the seed's benchmark)",
+    "c256": "wrk -t4 -c256, keep-alive, small body",
+    "close": "wrk -t4 -c50 -H 'Connection: close': a new connection (client and backend side) per request",
+    "bulk": "wrk -t2 -c8, keep-alive, a 10 MiB body per response",
+    "idle": "idle keep-alive connections opened through the proxy (one request each), held 3 s",
+}
+PENDING = {"hprp-http": "HPRP HTTP mode does not exist yet"}
+
+
+def reference(target):
+    if target in TCP_PEERS:
+        return "haproxy-tcp"
+    if target in HTTP_PEERS:
+        return "haproxy-http"
+    return None
+
+
+def num(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(v, digits=0, unit=""):
+    if v is None:
+        return "n/a"
+    return f"{v:,.{digits}f}{unit}"
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "n/a"
+    return f"{a / b:.2f}×"
+
+
+def errors_text(rows):
+    kinds = ("connect", "read", "write", "timeout", "status")
+    totals = {k: sum(int(num(r[f"err_{k}"]) or 0) for r in rows) for k in kinds}
+    if any(int(num(r["err_connect"]) or 0) < 0 for r in rows):
+        return "wrk gave no result"
+    parts = [f"{k} {v:,}" for k, v in totals.items() if v]
+    return ", ".join(parts) if parts else "0"
+
+
+class Stats:
+    """Figures of one target on one wrk profile, over its measured rounds."""
+
+    def __init__(self, rows, bulk):
+        self.rows = rows
+        self.rounds = len(rows)
+        key = "mib_s" if bulk else "rps"
+        self.rate = [num(r[key]) for r in rows]
+        self.rate_med = med(self.rate)
+        self.p50 = med(num(r["p50_ms"]) for r in rows)
+        self.p99 = med(num(r["p99_ms"]) for r in rows)
+        cpu = []
+        for r in rows:
+            c, req, b = num(r["proxy_cpu_s"]), num(r["requests"]), num(r["bytes"])
+            if c is None:
+                continue
+            if bulk and b:
+                cpu.append(c / (b / 2**30))
+            elif not bulk and req:
+                cpu.append(c / req * 1e5)
+        self.cpu = med(cpu)
+        peaks = [num(r["peak_rss_kib"]) for r in rows if num(r["peak_rss_kib"])]
+        self.peak_mib = max(peaks) / 1024 if peaks else None
+        self.errors = errors_text(rows)
+        self.busy = med(num(r["host_busy_pct"]) for r in rows)
+        self.other = med(num(r["other_cpu_s"]) for r in rows)
+        self.kernel = med(num(r["kernel_cpu_s"]) for r in rows)
+        self.backend_cpu = med(num(r["backend_cpu_s"]) for r in rows)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--tsv", required=True)
+    p.add_argument("--meta", required=True)
+    p.add_argument("--skipped", required=True)
+    p.add_argument("--conf", required=True)
+    p.add_argument("--out", required=True)
+    a = p.parse_args()
+
+    meta = {}
+    with open(a.meta) as f:
+        for line in f:
+            if "=" in line:
+                k, v = line.rstrip("\n").split("=", 1)
+                meta[k] = v
+    with open(a.tsv) as f:
+        rows = [r for r in csv.DictReader(f, delimiter="\t") if r["phase"] == "measure"]
+    skipped = []
+    with open(a.skipped) as f:
+        for line in f:
+            if "\t" in line:
+                skipped.append(line.rstrip("\n").split("\t", 1))
+
+    by = defaultdict(list)
+    for r in rows:
+        by[(r["target"], r["profile"])].append(r)
+    targets = [t for t in ORDER if any(k[0] == t for k in by)]
+    profiles = [pr for pr in meta["profiles"].split(",") if any(k[1] == pr for k in by)]
+    stats = {k: Stats(v, k[1] == "bulk") for k, v in by.items() if k[1] != "idle"}
+
+    out = []
+    w = out.append
+    w(f"# HPRP benchmark: {meta['date_utc']} UTC on {meta['host']}")
+    w("")
+    w(f"Command: `{meta['cmdline'].strip()}` · HPRP commit {meta['hprp_commit']} · raw data: "
+      f"[{os.path.basename(a.tsv)}]({os.path.basename(a.tsv)}) · how to read it: [../README.md](../README.md)")
+    w("")
+    w(f"{meta['rounds']} round(s) per target, interleaved (each round starts every target in turn on the same "
+      f"port, warms it up {meta['warmup_s']} s on every profile, then measures each profile for {meta['duration_s']} s). "
+      f"req/s: median (min–max) over rounds. Ratios are of medians from this run only; req/s on a shared "
+      f"2-core box moves by up to ±35 % between runs, CPU per 100k requests is steadier.")
+    w("")
+
+    # ---- summary
+    w("## Summary")
+    w("")
+    summary = []
+    for pr in ("c50", "c256", "close", "bulk"):
+        h, ref = stats.get(("hprp-tcp", pr)), stats.get(("haproxy-tcp", pr))
+        if h and ref:
+            unit = "MiB/s" if pr == "bulk" else "req/s"
+            cpu_unit = "CPU s/GiB" if pr == "bulk" else "CPU s/100k req"
+            summary.append(
+                f"- **{pr}**: HPRP TCP {fmt(h.rate_med)} {unit} vs HAProxy tcp {fmt(ref.rate_med)}: "
+                f"**{ratio(h.rate_med, ref.rate_med)}**; {cpu_unit} {fmt(h.cpu, 3)} vs {fmt(ref.cpu, 3)}: "
+                f"**{ratio(h.cpu, ref.cpu)}**; peak RSS {fmt(h.peak_mib, 0, ' MiB')} vs {fmt(ref.peak_mib, 0, ' MiB')}; "
+                f"errors {h.errors} vs {ref.errors}.")
+    idle_rows = defaultdict(list)
+    for r in rows:
+        if r["profile"] == "idle":
+            idle_rows[r["target"]].append(r)
+
+    def per_conn(rs):
+        vals = []
+        for r in rs:
+            b, h, n = num(r["idle_rss_before_kib"]), num(r["idle_rss_held_kib"]), num(r["idle_answered"])
+            if b is not None and h is not None and n:
+                vals.append((h - b) / n)
+        return med(vals)
+
+    if "hprp-tcp" in idle_rows and "haproxy-tcp" in idle_rows:
+        hi, ri = idle_rows["hprp-tcp"], idle_rows["haproxy-tcp"]
+        summary.append(
+            f"- **idle**: {min(int(num(r['idle_answered']) or 0) for r in hi):,} of {hi[0]['idle_n']} connections "
+            f"answered through HPRP (HAProxy tcp: {min(int(num(r['idle_answered']) or 0) for r in ri):,}); RSS per "
+            f"connection {fmt(per_conn(hi), 1, ' KiB')} vs {fmt(per_conn(ri), 1, ' KiB')}.")
+    h, ref = stats.get(("hprp-tcp", "c50")), stats.get(("haproxy-tcp", "c50"))
+    if h and ref and h.cpu and ref.cpu:
+        met_rps = h.rate_med >= ref.rate_med
+        met_cpu = h.cpu <= 1.3 * ref.cpu
+        summary.append(
+            f"- Issue 4's target on c50 (req/s ≥ HAProxy tcp, CPU/100k ≤ 1.3× HAProxy tcp): req/s "
+            f"{'met' if met_rps else 'not met'}, CPU {'met' if met_cpu else 'not met'} in this run.")
+    if not summary:
+        summary.append("- (HPRP TCP and HAProxy tcp were not both measured in this run: no head-to-head summary.)")
+    out.extend(summary)
+    if skipped:
+        w("")
+        w("Not measured: " + "; ".join(f"`{t}`: {why}" for t, why in skipped) + ".")
+    w("")
+
+    # ---- per-profile tables
+    w("## Results")
+    for pr in profiles:
+        w("")
+        w(f"### {pr}: {PROFILE_TEXT[pr]}")
+        w("")
+        if pr == "idle":
+            w("| target | N | answered (min) | still open after hold (min) | proxy RSS before | RSS held | RSS per connection | proxy fds held | errors |")
+            w("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+            for t in targets:
+                rs = idle_rows.get(t)
+                if not rs:
+                    continue
+                before = med(num(r["idle_rss_before_kib"]) for r in rs)
+                held = med(num(r["idle_rss_held_kib"]) for r in rs)
+                fds = med(num(r["idle_fds_held"]) for r in rs)
+                errs = sorted({r["idle_errors"] for r in rs})
+                w(f"| {t} | {rs[0]['idle_n']} | {min(int(num(r['idle_answered']) or 0) for r in rs):,} | "
+                  f"{min(int(num(r['idle_still_open']) or 0) for r in rs):,} | "
+                  f"{fmt(before and before / 1024, 1, ' MiB')} | {fmt(held and held / 1024, 1, ' MiB')} | "
+                  f"{fmt(per_conn(rs), 1, ' KiB')} | {fmt(fds)} | {', '.join(errs)} |")
+            continue
+        bulk = pr == "bulk"
+        unit = "MiB/s" if bulk else "req/s"
+        cpu_head = "CPU s/GiB" if bulk else "CPU s/100k req"
+        w(f"| target | {unit} median | min–max | × direct | × HAProxy | p50 ms | p99 ms | {cpu_head} | CPU × HAProxy | peak RSS | errors |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+        direct = stats.get(("direct", pr))
+        for t in targets:
+            s = stats.get((t, pr))
+            if not s:
+                continue
+            ref = stats.get((reference(t), pr)) if reference(t) else None
+            lo, hi = min(x for x in s.rate if x is not None), max(x for x in s.rate if x is not None)
+            w(f"| {t} | {fmt(s.rate_med)} | {fmt(lo)}–{fmt(hi)} | "
+              f"{ratio(s.rate_med, direct.rate_med) if direct and t != 'direct' else ''} | "
+              f"{ratio(s.rate_med, ref.rate_med) if ref else ''} | {fmt(s.p50, 2)} | {fmt(s.p99, 2)} | "
+              f"{fmt(s.cpu, 3) if t != 'direct' else ''} | {ratio(s.cpu, ref.cpu) if ref and t != 'direct' else ''} | "
+              f"{fmt(s.peak_mib, 0, ' MiB') if t != 'direct' else ''} | {s.errors} |")
+    for t, why in PENDING.items():
+        if t not in targets:
+            w("")
+            w(f"Pending: `{t}` ({why}).")
+            break
+
+    # ---- machine, versions, settings
+    w("")
+    w("## Machine")
+    w("")
+    w(f"- CPU: {meta['cpu']}, {meta['cores']} cores; memory {meta['mem']}; kernel {meta['kernel']}")
+    w(f"- Open-file limit per process: {meta['nofile']}; {meta['sysctl'].strip()}")
+    w(f"- Shared machine: load average {meta['loadavg_start']} at the start, {meta.get('loadavg_end', '?')} at the end; "
+      f"busy at the start: {meta['busy_at_start'] or 'nothing above 5 %'}")
+    w("")
+    w("## Versions")
+    w("")
+    for k in ("java", "wrk", "haproxy", "nginx", "python"):
+        w(f"- {k}: {meta[k]}")
+    w(f"- HPRP: {meta['hprp_jar']} (commit {meta['hprp_commit']}), JVM options: {meta['hprp_java_opts']}")
+    w("")
+    w("## Settings")
+    w("")
+    w(f"- Fair settings: HAProxy `nbthread {meta['cores_setting']}`, nginx `worker_processes {meta['cores_setting']}`, "
+      f"HPRP `--event-loops {meta['cores_setting']}` (when the launcher has the flag). Logging off and health checks "
+      f"off for every proxy; round-robin everywhere.")
+    w(f"- Mock backends: {meta.get('mock', '?')}, on the same cores as wrk and the proxy.")
+    w(f"- Idle profile: N = {meta['idle_n']} (open-file limit {meta['nofile']}: the proxy holds 2 fds per connection). "
+      f"HAProxy maxconn {meta['maxconn']}, nginx worker_connections {meta['worker_connections']}.")
+    w(f"- Ports: {meta['ports']} (127.0.0.1 only).")
+    w("- Commands (configs are rendered from benchmark/conf/):")
+    for k in sorted(k for k in meta if k.startswith("cmd.")):
+        w(f"  - {k[4:]}: `{meta[k]}`")
+    w("")
+    w("## Noise")
+    w("")
+    w("During each measured run (medians over rounds): host CPU busy % over all cores; CPU seconds of processes "
+      "outside the benchmark (other work on this machine, e.g. builds: the noise); CPU seconds of kernel threads "
+      "(mostly ksoftirqd doing loopback network work); CPU seconds of the mock backends. A proxy's own CPU figure "
+      "is its processes' utime+stime only.")
+    w("")
+    w("| target | profile | host busy % | other processes CPU s | kernel threads CPU s | backends CPU s |")
+    w("|---|---|---:|---:|---:|---:|")
+    for t in targets:
+        for pr in profiles:
+            s = stats.get((t, pr))
+            if s:
+                w(f"| {t} | {pr} | {fmt(s.busy, 0)} | {fmt(s.other, 2)} | {fmt(s.kernel, 2)} | {fmt(s.backend_cpu, 2)} |")
+    w("")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(a.conf))) + "/"
+    with open(a.out, "w") as f:
+        f.write("\n".join(out).replace(root, ""))
+
+
+if __name__ == "__main__":
+    main()
