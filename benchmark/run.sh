@@ -245,6 +245,12 @@ children_cpu_s() {   # children_cpu_s VAR: CPU seconds of this shell's reaped ch
     | awk '{ split($1, u, "m"); split($2, s, "m"); printf "%.3f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }')"
 }
 
+live_heap_kib() {   # a JVM's live heap: used heap right after a full GC (jcmd), in KiB; empty without jcmd
+  have jcmd || return 0
+  timeout 60 jcmd "$1" GC.run >/dev/null 2>&1 || return 0
+  timeout 60 jcmd "$1" GC.heap_info 2>/dev/null \
+    | awk '{ for (i = 1; i < NF; i++) if ($i == "used") { v = $(i + 1); sub(/K.*/, "", v); print v; exit } }'
+}
 port_free() { [[ -z $(ss -Htln "sport = :$1" 2>/dev/null) ]]; }
 PICKED=" "
 pick_port() {
@@ -376,8 +382,8 @@ start_mocks() {
 # ----------------------------------------------------------------------------------------- targets
 TARGET_PID="" TARGET_PORT=""
 declare -A TARGET_CMD=()
-start_target() {   # start_target NAME ROUND -> sets TARGET_PID/TARGET_PORT, returns 1 when it fails to start
-  local t=$1 dir="$WORK/$1/r$2"
+start_target() {   # start_target NAME LABEL -> sets TARGET_PID/TARGET_PORT, returns 1 when it fails to start
+  local t=$1 dir="$WORK/$1/$2"
   mkdir -p "$dir"
   TARGET_PORT=$PORT
   local cmd=()
@@ -418,7 +424,7 @@ stop_target() {
 }
 
 # --------------------------------------------------------------------------------------- measuring
-COLUMNS_TSV="run_id	round	phase	target	profile	threads	connections	duration_s	requests	bytes	rps	mib_s	p50_ms	p99_ms	mean_ms	max_ms	err_connect	err_read	err_write	err_timeout	err_status	proxy_cpu_s	backend_cpu_s	wrk_cpu_s	other_cpu_s	kernel_cpu_s	host_busy_pct	peak_rss_kib	rss_reset	idle_n	idle_answered	idle_still_open	idle_rss_before_kib	idle_rss_held_kib	idle_fds_held	idle_errors	loadavg1"
+COLUMNS_TSV="run_id	round	phase	target	profile	threads	connections	duration_s	requests	bytes	rps	mib_s	p50_ms	p99_ms	mean_ms	max_ms	err_connect	err_read	err_write	err_timeout	err_status	proxy_cpu_s	backend_cpu_s	wrk_cpu_s	other_cpu_s	kernel_cpu_s	host_busy_pct	peak_rss_kib	rss_reset	idle_n	idle_answered	idle_still_open	idle_rss_before_kib	idle_rss_held_kib	idle_heap_before_kib	idle_heap_held_kib	idle_fds_held	idle_errors	loadavg1"
 echo "$COLUMNS_TSV" >"$TSV"
 
 row() {   # row KEY=VALUE... -> one TSV line in column order, blanks for missing keys
@@ -499,11 +505,13 @@ run_wrk() {   # run_wrk PHASE ROUND TARGET PROFILE SECONDS
 
 run_idle() {   # run_idle PHASE ROUND TARGET N HOLD_SECONDS
   local phase=$1 round=$2 t=$3 n=$4 hold=$5
-  local out="$WORK/$t/r$round/$phase-idle.txt"
+  local out="$WORK/$t/r$round-idle/$phase-idle.txt"
   mkdir -p "$(dirname "$out")"
-  local pids=()
+  local pids=() java_pid=""
   [[ -n $TARGET_PID ]] && mapfile -t pids < <(pid_tree "$TARGET_PID")
-  local before="" held="" fds="" reset=""
+  [[ -n $TARGET_PID && $(cat "/proc/$TARGET_PID/comm" 2>/dev/null) == java ]] && java_pid=$TARGET_PID
+  local before="" held="" fds="" reset="" heap_before="" heap_held=""
+  [[ -n $java_pid && $phase == measure ]] && heap_before=$(live_heap_kib "$java_pid")
   if ((${#pids[@]})); then before=$(status_kib VmRSS "${pids[@]}"); reset=$(reset_peak_rss "${pids[@]}"); fi
   local deadline=90 ipid
   timeout $((deadline + hold + 30)) python3 "$LIB/idle_conns.py" --port "$TARGET_PORT" -n "$n" --hold "$hold" \
@@ -513,6 +521,7 @@ run_idle() {   # run_idle PHASE ROUND TARGET N HOLD_SECONDS
   while ((SECONDS < until)) && kill -0 "$ipid" 2>/dev/null && ! grep -qs '^HPRP_IDLE READY' "$out"; do sleep 0.1; done
   if ((${#pids[@]})) && grep -qs '^HPRP_IDLE READY' "$out"; then
     held=$(status_kib VmRSS "${pids[@]}"); fds=$(fd_count "${pids[@]}")
+    [[ -n $java_pid && $phase == measure ]] && heap_held=$(live_heap_kib "$java_pid")
   fi
   wait "$ipid" || log "$t idle: idle_conns.py exited with $? (see $out)"
   forget_pid "$ipid"
@@ -525,10 +534,10 @@ run_idle() {   # run_idle PHASE ROUND TARGET N HOLD_SECONDS
   local peak=""; ((${#pids[@]})) && peak=$(status_kib VmHWM "${pids[@]}")
   row run_id="$RUN_ID" round="$round" phase="$phase" target="$t" profile=idle connections="$n" \
     idle_n="$n" idle_answered="${answered:-0}" idle_still_open="${still:-0}" idle_rss_before_kib="$before" \
-    idle_rss_held_kib="$held" idle_fds_held="$fds" idle_errors="${errors:-no result}" peak_rss_kib="$peak" \
+    idle_rss_held_kib="$held" idle_heap_before_kib="$heap_before" idle_heap_held_kib="$heap_held" idle_fds_held="$fds" idle_errors="${errors:-no result}" peak_rss_kib="$peak" \
     rss_reset="$reset" loadavg1="$(cut -d' ' -f1 /proc/loadavg)"
   if [[ $phase == measure ]]; then
-    log "  $t idle: $n opened, ${answered:-0} answered, ${still:-0} still open after the hold, RSS ${before:-n/a} -> ${held:-n/a} KiB, fds ${fds:-n/a}, errors ${errors:-?}"
+    log "  $t idle: $n opened, ${answered:-0} answered, ${still:-0} still open after the hold, RSS ${before:-n/a} -> ${held:-n/a} KiB${java_pid:+, live heap $heap_before -> $heap_held KiB}, fds ${fds:-n/a}, errors ${errors:-?}"
   fi
 }
 
@@ -571,26 +580,34 @@ version_of() { "$@" 2>&1 | head -1 || true; }
 # -------------------------------------------------------------------------------------------- run
 start_mocks
 IFS=, read -r -a PROFS <<<"$PROFILES"
+LOAD_PROFS=() IDLE=0
+for p in "${PROFS[@]}"; do if [[ $p == idle ]]; then IDLE=1; else LOAD_PROFS+=("$p"); fi; done
 log "run $RUN_ID: targets ${SELECTED[*]}; profiles ${PROFS[*]}; $ROUNDS round(s) of ${DUR_S}s, ${WARM_S}s warm-up; cores $CORES; idle N=$IDLE_N"
 for ((r = 1; r <= ROUNDS; r++)); do
   for t in "${SELECTED[@]}"; do
     log "round $r/$ROUNDS: $t"
-    if ! start_target "$t" "$r"; then
-      echo "$t	failed to start in round $r (see $WORK/$t/r$r/)" >>"$SKIPS"
-      continue
+    if ((${#LOAD_PROFS[@]})); then
+      if start_target "$t" "r$r"; then
+        if ((WARM_S > 0)); then
+          for p in "${LOAD_PROFS[@]}"; do run_wrk warmup "$r" "$t" "$p" "$WARM_S"; done
+        fi
+        for p in "${LOAD_PROFS[@]}"; do run_wrk measure "$r" "$t" "$p" "$DUR_S"; done
+        stop_target
+      else
+        echo "$t	failed to start in round $r (see $WORK/$t/r$r/)" >>"$SKIPS"
+      fi
     fi
-    if ((WARM_S > 0)); then
-      for p in "${PROFS[@]}"; do
-        # A small idle warm-up: enough to load that path, too small to pre-grow the pools the measured delta shows
-        if [[ $p == idle ]]; then run_idle warmup "$r" "$t" $((IDLE_N < 100 ? IDLE_N : 100)) 1
-        else run_wrk warmup "$r" "$t" "$p" "$WARM_S"; fi
-      done
+    # idle on a fresh process, so the RSS delta is not hidden by pools and heap the load profiles grew. A small
+    # warm-up first: enough to load that path, too small to pre-grow what the measured delta shows.
+    if ((IDLE)); then
+      if start_target "$t" "r$r-idle"; then
+        run_idle warmup "$r" "$t" $((IDLE_N < 100 ? IDLE_N : 100)) 1
+        run_idle measure "$r" "$t" "$IDLE_N" 3
+        stop_target
+      else
+        echo "$t	failed to start for idle in round $r (see $WORK/$t/r$r-idle/)" >>"$SKIPS"
+      fi
     fi
-    for p in "${PROFS[@]}"; do
-      if [[ $p == idle ]]; then run_idle measure "$r" "$t" "$IDLE_N" 3
-      else run_wrk measure "$r" "$t" "$p" "$DUR_S"; fi
-    done
-    stop_target
   done
 done
 stop_pid "$MOCK_PID"; forget_pid "$MOCK_PID"

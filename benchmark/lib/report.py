@@ -19,7 +19,7 @@ PROFILE_TEXT = {
     "c256": "wrk -t4 -c256, keep-alive, small body",
     "close": "wrk -t4 -c50 -H 'Connection: close': a new connection (client and backend side) per request",
     "bulk": "wrk -t2 -c8, keep-alive, a 10 MiB body per response",
-    "idle": "idle keep-alive connections opened through the proxy (one request each), held 3 s",
+    "idle": "idle keep-alive connections opened through a freshly started proxy (one request each), held 3 s",
 }
 PENDING = {"hprp-http": "HPRP HTTP mode does not exist yet"}
 
@@ -157,10 +157,11 @@ def main():
         if r["profile"] == "idle":
             idle_rows[r["target"]].append(r)
 
-    def per_conn(rs):
+    def per_conn(rs, what="rss"):
         vals = []
         for r in rs:
-            b, h, n = num(r["idle_rss_before_kib"]), num(r["idle_rss_held_kib"]), num(r["idle_answered"])
+            b, h = num(r[f"idle_{what}_before_kib"]), num(r[f"idle_{what}_held_kib"])
+            n = num(r["idle_answered"])
             if b is not None and h is not None and n:
                 vals.append((h - b) / n)
         return med(vals)
@@ -170,7 +171,8 @@ def main():
         summary.append(
             f"- **idle**: {min(int(num(r['idle_answered']) or 0) for r in hi):,} of {hi[0]['idle_n']} connections "
             f"answered through HPRP (HAProxy tcp: {min(int(num(r['idle_answered']) or 0) for r in ri):,}); RSS per "
-            f"connection {fmt(per_conn(hi), 1, ' KiB')} vs {fmt(per_conn(ri), 1, ' KiB')}.")
+            f"connection {fmt(per_conn(hi), 1, ' KiB')} vs {fmt(per_conn(ri), 1, ' KiB')} "
+            f"(HPRP live heap per connection {fmt(per_conn(hi, 'heap'), 2, ' KiB')}).")
     h, ref = stats.get(("hprp-tcp", "c50")), stats.get(("haproxy-tcp", "c50"))
     if h and ref and h.cpu and ref.cpu:
         met_rps = h.rate_med >= ref.rate_med
@@ -193,8 +195,8 @@ def main():
         w(f"### {pr}: {PROFILE_TEXT[pr]}")
         w("")
         if pr == "idle":
-            w("| target | N | answered (min) | still open after hold (min) | proxy RSS before | RSS held | RSS per connection | proxy fds held | errors |")
-            w("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+            w("| target | N | answered (min) | still open after hold (min) | proxy RSS before | RSS held | RSS per connection | live heap per connection (JVM) | proxy fds held | errors |")
+            w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
             for t in targets:
                 rs = idle_rows.get(t)
                 if not rs:
@@ -206,7 +208,8 @@ def main():
                 w(f"| {t} | {rs[0]['idle_n']} | {min(int(num(r['idle_answered']) or 0) for r in rs):,} | "
                   f"{min(int(num(r['idle_still_open']) or 0) for r in rs):,} | "
                   f"{fmt(before and before / 1024, 1, ' MiB')} | {fmt(held and held / 1024, 1, ' MiB')} | "
-                  f"{fmt(per_conn(rs), 1, ' KiB')} | {fmt(fds)} | {', '.join(errs)} |")
+                  f"{fmt(per_conn(rs), 1, ' KiB')} | {fmt(per_conn(rs, 'heap'), 2, ' KiB') if per_conn(rs, 'heap') is not None else ''} | "
+                  f"{fmt(fds)} | {', '.join(errs)} |")
             continue
         bulk = pr == "bulk"
         unit = "MiB/s" if bulk else "req/s"
