@@ -193,16 +193,16 @@ pid_tree() {
   echo "$pid"
   for c in $(ps -o pid= --ppid "$pid" 2>/dev/null); do pid_tree "$c"; done
 }
-# utime + stime in clock ticks, summed (threads are included in a process's figures)
+# "utime stime" in clock ticks, each summed over the PIDs (a process's figures include its threads)
 cpu_ticks() {
-  local sum=0 pid f a
+  local u=0 s=0 pid f a
   for pid in "$@"; do
     f=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
     f=${f##*) }                      # fields after "(comm) ", so a comm with spaces cannot shift them
     read -r -a a <<<"$f"
-    sum=$((sum + a[11] + a[12]))     # fields 14 and 15 of stat, counted from "state" = field 3
+    u=$((u + a[11])) s=$((s + a[12]))  # fields 14 and 15 of stat, counted from "state" = field 3
   done
-  echo "$sum"
+  echo "$u $s"
 }
 status_kib() {   # status_kib VmHWM|VmRSS PID... -> summed kB
   local key=$1 sum=0 pid v; shift
@@ -222,10 +222,10 @@ reset_peak_rss() {   # writing 5 to clear_refs resets VmHWM (Linux >= 4.0); repo
   for pid in "$@"; do echo 5 2>/dev/null >"/proc/$pid/clear_refs" || ok=no; done
   echo "$ok"
 }
-host_busy_ticks() {   # all CPUs: user+nice+system+irq+softirq (idle, iowait and steal left out)
-  local _cpu u n s idle io irq sirq rest
-  read -r _cpu u n s idle io irq sirq rest </proc/stat
-  echo $((u + n + s + irq + sirq))
+host_ticks() {   # all CPUs: "busy total" ticks; busy = user+nice+system+irq+softirq, total adds idle, iowait, steal
+  local _cpu u n s idle io irq sirq steal rest
+  read -r _cpu u n s idle io irq sirq steal rest </proc/stat
+  echo "$((u + n + s + irq + sirq)) $((u + n + s + idle + io + irq + sirq + steal))"
 }
 proc_snapshot() {   # proc_snapshot FILE: "pid ppid utime+stime" of every process
   cat /proc/[0-9]*/stat 2>/dev/null | awk '{ s = $0; sub(/^.*\) /, "", s); split(s, f, " "); print $1, f[2], f[12] + f[13] }' >"$1" || true
@@ -424,7 +424,7 @@ stop_target() {
 }
 
 # --------------------------------------------------------------------------------------- measuring
-COLUMNS_TSV="run_id	round	phase	target	profile	threads	connections	duration_s	requests	bytes	rps	mib_s	p50_ms	p99_ms	mean_ms	max_ms	err_connect	err_read	err_write	err_timeout	err_status	proxy_cpu_s	backend_cpu_s	wrk_cpu_s	other_cpu_s	kernel_cpu_s	host_busy_pct	peak_rss_kib	rss_reset	idle_n	idle_answered	idle_still_open	idle_rss_before_kib	idle_rss_held_kib	idle_heap_before_kib	idle_heap_held_kib	idle_fds_held	idle_errors	loadavg1"
+COLUMNS_TSV="run_id	round	phase	target	profile	threads	connections	duration_s	requests	bytes	rps	mib_s	p50_ms	p99_ms	mean_ms	max_ms	err_connect	err_read	err_write	err_timeout	err_status	proxy_cpu_s	proxy_user_s	proxy_sys_s	backend_cpu_s	wrk_cpu_s	other_cpu_s	kernel_cpu_s	host_busy_pct	peak_rss_kib	rss_reset	idle_n	idle_answered	idle_still_open	idle_rss_before_kib	idle_rss_held_kib	idle_heap_before_kib	idle_heap_held_kib	idle_fds_held	idle_errors	loadavg1"
 echo "$COLUMNS_TSV" >"$TSV"
 
 row() {   # row KEY=VALUE... -> one TSV line in column order, blanks for missing keys
@@ -457,14 +457,12 @@ run_wrk() {   # run_wrk PHASE ROUND TARGET PROFILE SECONDS
   local reset=""; ((${#pids[@]})) && reset=$(reset_peak_rss "${pids[@]}")
   local c0 b0 h0 w0 c1 b1 h1 w1 wpid
   proc_snapshot "$WORK/procs.before"
-  c0=$(cpu_ticks "${pids[@]+"${pids[@]}"}"); b0=$(cpu_ticks "${bpids[@]}"); h0=$(host_busy_ticks); children_cpu_s w0
-  local t0=$EPOCHREALTIME
+  c0=$(cpu_ticks "${pids[@]+"${pids[@]}"}"); b0=$(cpu_ticks "${bpids[@]}"); h0=$(host_ticks); children_cpu_s w0
   timeout $((secs + 60)) wrk "${args[@]}" "http://127.0.0.1:$TARGET_PORT$path" >"$out" 2>&1 &
   wpid=$!; STARTED+=("$wpid")
   wait "$wpid" || log "$t $prof: wrk exited with $? (see $out)"
   forget_pid "$wpid"
-  local t1=$EPOCHREALTIME
-  c1=$(cpu_ticks "${pids[@]+"${pids[@]}"}"); b1=$(cpu_ticks "${bpids[@]}"); h1=$(host_busy_ticks); children_cpu_s w1
+  c1=$(cpu_ticks "${pids[@]+"${pids[@]}"}"); b1=$(cpu_ticks "${bpids[@]}"); h1=$(host_ticks); children_cpu_s w1
   proc_snapshot "$WORK/procs.after"
   local other_t kernel_t
   read -r other_t kernel_t < <(outside_ticks "$WORK/procs.before" "$WORK/procs.after" $$ "${pids[@]+"${pids[@]}"}" "${bpids[@]}")
@@ -478,12 +476,16 @@ run_wrk() {   # run_wrk PHASE ROUND TARGET PROFILE SECONDS
   declare -A w=()
   local kv
   for kv in ${line#HPRP_WRK }; do w[${kv%%=*}]=${kv#*=}; done
-  local proxy_cpu="" backend_cpu wrk_cpu busy
-  ((${#pids[@]})) && proxy_cpu=$(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", (b - a) / t }')
-  backend_cpu=$(awk -v a="$b0" -v b="$b1" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", (b - a) / t }')
+  local proxy_cpu="" proxy_user="" proxy_sys="" backend_cpu wrk_cpu busy
+  if ((${#pids[@]})); then
+    read -r proxy_cpu proxy_user proxy_sys < <(awk -v a="$c0" -v b="$c1" -v t="$CLK_TCK" 'BEGIN {
+      split(a, x, " "); split(b, y, " "); u = (y[1] - x[1]) / t; s = (y[2] - x[2]) / t
+      printf "%.3f %.3f %.3f\n", u + s, u, s }')
+  fi
+  backend_cpu=$(awk -v a="$b0" -v b="$b1" -v t="$CLK_TCK" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.3f", (y[1] + y[2] - x[1] - x[2]) / t }')
   wrk_cpu=$(awk -v a="$w0" -v b="$w1" 'BEGIN { printf "%.3f", b - a }')
-  busy=$(awk -v h0="$h0" -v h1="$h1" -v t="$CLK_TCK" -v t0="$t0" -v t1="$t1" -v n="$(nproc)" \
-    'BEGIN { printf "%.1f", 100 * (h1 - h0) / t / ((t1 - t0) * n) }')
+  # a share of the ticks the kernel accounted, not of wall time: under a loaded VM the two drift apart
+  busy=$(awk -v a="$h0" -v b="$h1" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.1f", 100 * (y[1] - x[1]) / (y[2] - x[2]) }')
   row run_id="$RUN_ID" round="$round" phase="$phase" target="$t" profile="$prof" threads="$threads" connections="$conns" \
     duration_s="$(awk -v d="${w[duration_us]}" 'BEGIN { printf "%.3f", d / 1e6 }')" \
     requests="${w[requests]}" bytes="${w[bytes]}" \
@@ -495,11 +497,11 @@ run_wrk() {   # run_wrk PHASE ROUND TARGET PROFILE SECONDS
     max_ms="$(awk -v x="${w[max_us]}" 'BEGIN { printf "%.3f", x / 1000 }')" \
     err_connect="${w[err_connect]}" err_read="${w[err_read]}" err_write="${w[err_write]}" \
     err_timeout="${w[err_timeout]}" err_status="${w[err_status]}" \
-    proxy_cpu_s="$proxy_cpu" backend_cpu_s="$backend_cpu" wrk_cpu_s="$wrk_cpu" other_cpu_s="$(awk -v x="$other_t" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", x / t }')" \
+    proxy_cpu_s="$proxy_cpu" proxy_user_s="$proxy_user" proxy_sys_s="$proxy_sys" backend_cpu_s="$backend_cpu" wrk_cpu_s="$wrk_cpu" other_cpu_s="$(awk -v x="$other_t" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", x / t }')" \
     kernel_cpu_s="$(awk -v x="$kernel_t" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", x / t }')" \
     host_busy_pct="$busy" peak_rss_kib="$peak" rss_reset="$reset" loadavg1="$(cut -d' ' -f1 /proc/loadavg)"
   if [[ $phase == measure ]]; then
-    log "  $t $prof: $(awk -v r="${w[requests]}" -v d="${w[duration_us]}" 'BEGIN { printf "%.0f req/s", r / (d / 1e6) }'), p99 $(awk -v x="${w[p99_us]}" 'BEGIN { printf "%.2f ms", x / 1000 }'), errors c/r/w/t/s ${w[err_connect]}/${w[err_read]}/${w[err_write]}/${w[err_timeout]}/${w[err_status]}, proxy CPU ${proxy_cpu:-n/a}s"
+    log "  $t $prof: $(awk -v r="${w[requests]}" -v d="${w[duration_us]}" 'BEGIN { printf "%.0f req/s", r / (d / 1e6) }'), p99 $(awk -v x="${w[p99_us]}" 'BEGIN { printf "%.2f ms", x / 1000 }'), errors c/r/w/t/s ${w[err_connect]}/${w[err_read]}/${w[err_write]}/${w[err_timeout]}/${w[err_status]}, proxy CPU ${proxy_cpu:-n/a}s (user ${proxy_user:-n/a}, sys ${proxy_sys:-n/a})"
   fi
 }
 

@@ -86,6 +86,9 @@ class Stats:
             elif not bulk and req:
                 cpu.append(c / req * 1e5)
         self.cpu = med(cpu)
+        user = [num(r["proxy_user_s"]) / num(r["proxy_cpu_s"]) * 100 for r in rows
+                if num(r["proxy_cpu_s"]) and num(r["proxy_user_s"]) is not None]
+        self.user_pct = med(user)
         peaks = [num(r["peak_rss_kib"]) for r in rows if num(r["peak_rss_kib"])]
         self.peak_mib = max(peaks) / 1024 if peaks else None
         self.errors = errors_text(rows)
@@ -214,8 +217,8 @@ def main():
         bulk = pr == "bulk"
         unit = "MiB/s" if bulk else "req/s"
         cpu_head = "CPU s/GiB" if bulk else "CPU s/100k req"
-        w(f"| target | {unit} median | min–max | × direct | × HAProxy | p50 ms | p99 ms | {cpu_head} | CPU × HAProxy | peak RSS | errors |")
-        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+        w(f"| target | {unit} median | min–max | × direct | × HAProxy | p50 ms | p99 ms | {cpu_head} | CPU × HAProxy | CPU in user space | peak RSS | errors |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
         direct = stats.get(("direct", pr))
         for t in targets:
             s = stats.get((t, pr))
@@ -227,6 +230,7 @@ def main():
               f"{ratio(s.rate_med, direct.rate_med) if direct and t != 'direct' else ''} | "
               f"{ratio(s.rate_med, ref.rate_med) if ref else ''} | {fmt(s.p50, 2)} | {fmt(s.p99, 2)} | "
               f"{fmt(s.cpu, 3) if t != 'direct' else ''} | {ratio(s.cpu, ref.cpu) if ref and t != 'direct' else ''} | "
+              f"{fmt(s.user_pct, 0, ' %') if t != 'direct' else ''} | "
               f"{fmt(s.peak_mib, 0, ' MiB') if t != 'direct' else ''} | {s.errors} |")
     for t, why in PENDING.items():
         if t not in targets:
