@@ -23,7 +23,8 @@ port in turn (A B C ... A B C ...), warms it up on every selected profile, measu
 Options:
   --rounds N          measured rounds per target (default 3)
   --duration D        wrk duration per measured profile, e.g. 5s, 30s, 1m (default 5s, as in the seed)
-  --warmup D          wrk duration per profile before measuring, after each start (default 3s)
+  --warmup D          wrk duration per profile before measuring, after each start (default 10s: the JVM's JIT
+                      needs about 30 s of load on 2 busy cores before it stops compiling)
   --targets LIST      comma-separated subset of: $ALL_TARGETS
                       (default: all; a peer whose program is missing is skipped with a message)
   --profiles LIST     comma-separated subset of: $ALL_PROFILES (default: all)
@@ -44,7 +45,7 @@ Options:
   -h, --help          this text
 
 Examples:
-  benchmark/run.sh                                   # everything, 3 rounds (about 15 minutes on 2 cores)
+  benchmark/run.sh                                   # everything, 3 rounds (about 30 minutes on 2 cores)
   benchmark/run.sh --quick                           # smoke run of every target and profile
   benchmark/run.sh --targets hprp-tcp,haproxy-tcp --profiles c50,close --rounds 3   # before/after a fix
 EOF
@@ -90,7 +91,7 @@ to_seconds() {
 if ((QUICK)); then
   : "${ROUNDS:=1}" "${DURATION:=2s}" "${WARMUP:=1s}" "${IDLE_N:=1000}" "${OUT_DIR:=$HERE/work/results}"
 fi
-: "${ROUNDS:=3}" "${DURATION:=5s}" "${WARMUP:=3s}" "${TARGETS:=$ALL_TARGETS}" "${PROFILES:=$ALL_PROFILES}"
+: "${ROUNDS:=3}" "${DURATION:=5s}" "${WARMUP:=10s}" "${TARGETS:=$ALL_TARGETS}" "${PROFILES:=$ALL_PROFILES}"
 : "${CORES:=$(nproc)}" "${JAR:=$ROOT/proxy-launcher/target/hprp.jar}" "${OUT_DIR:=$HERE/results}"
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "--rounds: '$ROUNDS' (expected a whole number >= 1)"
 [[ $MOCK == auto || $MOCK == nginx || $MOCK == jvm ]] || die "--mock: '$MOCK' (expected nginx or jvm)"
@@ -204,6 +205,20 @@ cpu_ticks() {
   done
   echo "$u $s"
 }
+# thread_ticks PID REGEX: utime+stime ticks of a process's threads whose name matches (JVM JIT and GC threads)
+thread_ticks() {
+  local sum=0 t f a
+  for t in /proc/"$1"/task/*; do
+    [[ $(cat "$t/comm" 2>/dev/null) =~ $2 ]] || continue
+    f=$(cat "$t/stat" 2>/dev/null) || continue
+    f=${f##*) }
+    read -r -a a <<<"$f"
+    sum=$((sum + a[11] + a[12]))
+  done
+  echo "$sum"
+}
+JIT_THREADS='^C[12] CompilerThre'
+GC_THREADS='^(GC Thread|G1 |VM Thread)'
 status_kib() {   # status_kib VmHWM|VmRSS PID... -> summed kB
   local key=$1 sum=0 pid v; shift
   for pid in "$@"; do
@@ -394,14 +409,16 @@ start_target() {   # start_target NAME LABEL -> sets TARGET_PID/TARGET_PORT, ret
     haproxy-tcp|haproxy-http)
       render "$CONF/$t.cfg.in" "$dir/haproxy.cfg" "$dir"
       haproxy -c -q -f "$dir/haproxy.cfg" >"$dir/check.log" 2>&1 || { log "$t: config rejected: $(cat "$dir/check.log")"; return 1; }
-      cmd=(haproxy -db -f "$dir/haproxy.cfg") ;;
+      cmd=(haproxy -db -f "$dir/haproxy.cfg")
+      TARGET_CMD[$t]="haproxy -db -f haproxy.cfg (conf/$t.cfg.in filled in)" ;;
     nginx-stream|nginx-http)
       render "$CONF/$t.conf.in" "$dir/nginx.conf" "$dir"
       nginx -t -q -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/check.log" 2>&1 \
         || { log "$t: config rejected: $(cat "$dir/check.log")"; return 1; }
-      cmd=(nginx -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log") ;;
+      cmd=(nginx -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log")
+      TARGET_CMD[$t]="nginx -c nginx.conf (conf/$t.conf.in filled in)" ;;
   esac
-  TARGET_CMD[$t]="${cmd[*]}"
+  [[ -n ${TARGET_CMD[$t]:-} ]] || TARGET_CMD[$t]="${cmd[*]}"
   "${cmd[@]}" >"$dir/out.log" 2>&1 &
   TARGET_PID=$!
   STARTED+=("$TARGET_PID")
@@ -424,7 +441,7 @@ stop_target() {
 }
 
 # --------------------------------------------------------------------------------------- measuring
-COLUMNS_TSV="run_id	round	phase	target	profile	threads	connections	duration_s	requests	bytes	rps	mib_s	p50_ms	p99_ms	mean_ms	max_ms	err_connect	err_read	err_write	err_timeout	err_status	proxy_cpu_s	proxy_user_s	proxy_sys_s	backend_cpu_s	wrk_cpu_s	other_cpu_s	kernel_cpu_s	host_busy_pct	peak_rss_kib	rss_reset	idle_n	idle_answered	idle_still_open	idle_rss_before_kib	idle_rss_held_kib	idle_heap_before_kib	idle_heap_held_kib	idle_fds_held	idle_errors	loadavg1"
+COLUMNS_TSV="run_id	round	phase	target	profile	threads	connections	duration_s	requests	bytes	rps	mib_s	p50_ms	p99_ms	mean_ms	max_ms	err_connect	err_read	err_write	err_timeout	err_status	proxy_cpu_s	proxy_user_s	proxy_sys_s	jit_cpu_s	gc_cpu_s	backend_cpu_s	wrk_cpu_s	other_cpu_s	kernel_cpu_s	host_busy_pct	peak_rss_kib	rss_reset	idle_n	idle_answered	idle_still_open	idle_rss_before_kib	idle_rss_held_kib	idle_heap_before_kib	idle_heap_held_kib	idle_fds_held	idle_errors	loadavg1"
 echo "$COLUMNS_TSV" >"$TSV"
 
 row() {   # row KEY=VALUE... -> one TSV line in column order, blanks for missing keys
@@ -457,12 +474,20 @@ run_wrk() {   # run_wrk PHASE ROUND TARGET PROFILE SECONDS
   local reset=""; ((${#pids[@]})) && reset=$(reset_peak_rss "${pids[@]}")
   local c0 b0 h0 w0 c1 b1 h1 w1 wpid
   proc_snapshot "$WORK/procs.before"
+  local java_pid="" jit0="" gc0=""
+  [[ -n $TARGET_PID && $(cat "/proc/$TARGET_PID/comm" 2>/dev/null) == java ]] && java_pid=$TARGET_PID
+  [[ -n $java_pid ]] && { jit0=$(thread_ticks "$java_pid" "$JIT_THREADS"); gc0=$(thread_ticks "$java_pid" "$GC_THREADS"); }
   c0=$(cpu_ticks "${pids[@]+"${pids[@]}"}"); b0=$(cpu_ticks "${bpids[@]}"); h0=$(host_ticks); children_cpu_s w0
   timeout $((secs + 60)) wrk "${args[@]}" "http://127.0.0.1:$TARGET_PORT$path" >"$out" 2>&1 &
   wpid=$!; STARTED+=("$wpid")
   wait "$wpid" || log "$t $prof: wrk exited with $? (see $out)"
   forget_pid "$wpid"
   c1=$(cpu_ticks "${pids[@]+"${pids[@]}"}"); b1=$(cpu_ticks "${bpids[@]}"); h1=$(host_ticks); children_cpu_s w1
+  local jit_cpu="" gc_cpu=""
+  if [[ -n $java_pid ]]; then
+    jit_cpu=$(awk -v a="$jit0" -v b="$(thread_ticks "$java_pid" "$JIT_THREADS")" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", (b - a) / t }')
+    gc_cpu=$(awk -v a="$gc0" -v b="$(thread_ticks "$java_pid" "$GC_THREADS")" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", (b - a) / t }')
+  fi
   proc_snapshot "$WORK/procs.after"
   local other_t kernel_t
   read -r other_t kernel_t < <(outside_ticks "$WORK/procs.before" "$WORK/procs.after" $$ "${pids[@]+"${pids[@]}"}" "${bpids[@]}")
@@ -497,11 +522,11 @@ run_wrk() {   # run_wrk PHASE ROUND TARGET PROFILE SECONDS
     max_ms="$(awk -v x="${w[max_us]}" 'BEGIN { printf "%.3f", x / 1000 }')" \
     err_connect="${w[err_connect]}" err_read="${w[err_read]}" err_write="${w[err_write]}" \
     err_timeout="${w[err_timeout]}" err_status="${w[err_status]}" \
-    proxy_cpu_s="$proxy_cpu" proxy_user_s="$proxy_user" proxy_sys_s="$proxy_sys" backend_cpu_s="$backend_cpu" wrk_cpu_s="$wrk_cpu" other_cpu_s="$(awk -v x="$other_t" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", x / t }')" \
+    proxy_cpu_s="$proxy_cpu" proxy_user_s="$proxy_user" proxy_sys_s="$proxy_sys" jit_cpu_s="$jit_cpu" gc_cpu_s="$gc_cpu" backend_cpu_s="$backend_cpu" wrk_cpu_s="$wrk_cpu" other_cpu_s="$(awk -v x="$other_t" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", x / t }')" \
     kernel_cpu_s="$(awk -v x="$kernel_t" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", x / t }')" \
     host_busy_pct="$busy" peak_rss_kib="$peak" rss_reset="$reset" loadavg1="$(cut -d' ' -f1 /proc/loadavg)"
   if [[ $phase == measure ]]; then
-    log "  $t $prof: $(awk -v r="${w[requests]}" -v d="${w[duration_us]}" 'BEGIN { printf "%.0f req/s", r / (d / 1e6) }'), p99 $(awk -v x="${w[p99_us]}" 'BEGIN { printf "%.2f ms", x / 1000 }'), errors c/r/w/t/s ${w[err_connect]}/${w[err_read]}/${w[err_write]}/${w[err_timeout]}/${w[err_status]}, proxy CPU ${proxy_cpu:-n/a}s (user ${proxy_user:-n/a}, sys ${proxy_sys:-n/a})"
+    log "  $t $prof: $(awk -v r="${w[requests]}" -v d="${w[duration_us]}" 'BEGIN { printf "%.0f req/s", r / (d / 1e6) }'), p99 $(awk -v x="${w[p99_us]}" 'BEGIN { printf "%.2f ms", x / 1000 }'), errors c/r/w/t/s ${w[err_connect]}/${w[err_read]}/${w[err_write]}/${w[err_timeout]}/${w[err_status]}, proxy CPU ${proxy_cpu:-n/a}s (user ${proxy_user:-n/a}, sys ${proxy_sys:-n/a}${java_pid:+; JIT $jit_cpu, GC $gc_cpu})"
   fi
 }
 
@@ -575,7 +600,8 @@ version_of() { "$@" 2>&1 | head -1 || true; }
   echo "ports=proxy $PORT, backends $B1 $B2 $B3"
   echo "sysctl=$(for k in net.ipv4.tcp_tw_reuse net.ipv4.ip_local_port_range net.core.somaxconn; do printf '%s=%s; ' "$k" "$(sysctl -n $k 2>/dev/null | tr '\t' ' ')"; done)"
   echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "busy_at_start=$(ps -eo pcpu=,comm= --sort=-pcpu | awk '$1 >= 5 { printf "%s %s%%; ", $2, $1 }' | head -c 300)"
+  proc_snapshot "$WORK/procs.before"; sleep 2; proc_snapshot "$WORK/procs.after"
+  echo "busy_at_start=$(outside_ticks "$WORK/procs.before" "$WORK/procs.after" $$ | awk -v t="$CLK_TCK" '{ printf "%.0f %% of one core", $1 / t / 2 * 100 }')"
   echo "quick=$QUICK"
 } >"$META"
 

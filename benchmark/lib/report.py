@@ -96,6 +96,9 @@ class Stats:
         self.other = med(num(r["other_cpu_s"]) for r in rows)
         self.kernel = med(num(r["kernel_cpu_s"]) for r in rows)
         self.backend_cpu = med(num(r["backend_cpu_s"]) for r in rows)
+        self.proxy_cpu = med(num(r["proxy_cpu_s"]) for r in rows)
+        self.jit = med(num(r["jit_cpu_s"]) for r in rows)
+        self.gc = med(num(r["gc_cpu_s"]) for r in rows)
 
 
 def main():
@@ -238,6 +241,21 @@ def main():
             w(f"Pending: `{t}` ({why}).")
             break
 
+    jvm = [(t, pr) for t in targets for pr in profiles if stats.get((t, pr)) and stats[(t, pr)].jit is not None]
+    if jvm:
+        w("")
+        w("### JVM threads during the measured runs")
+        w("")
+        w("CPU seconds of the JIT compiler threads (C1/C2) and of the GC threads (G1, VM Thread) inside the proxy's "
+          "CPU figure above (medians over rounds). JIT time well above zero means the warm-up was too short for "
+          "the JVM to reach steady state on that profile.")
+        w("")
+        w("| target | profile | proxy CPU s | JIT CPU s | GC CPU s |")
+        w("|---|---|---:|---:|---:|")
+        for t, pr in jvm:
+            s = stats[(t, pr)]
+            w(f"| {t} | {pr} | {fmt(s.proxy_cpu, 2)} | {fmt(s.jit, 2)} | {fmt(s.gc, 2)} |")
+
     # ---- machine, versions, settings
     w("")
     w("## Machine")
@@ -245,7 +263,7 @@ def main():
     w(f"- CPU: {meta['cpu']}, {meta['cores']} cores; memory {meta['mem']}; kernel {meta['kernel']}")
     w(f"- Open-file limit per process: {meta['nofile']}; {meta['sysctl'].strip()}")
     w(f"- Shared machine: load average {meta['loadavg_start']} at the start, {meta.get('loadavg_end', '?')} at the end; "
-      f"busy at the start: {meta['busy_at_start'] or 'nothing above 5 %'}")
+      f"other processes used {meta['busy_at_start']} in the 2 s before the run")
     w("")
     w("## Versions")
     w("")
