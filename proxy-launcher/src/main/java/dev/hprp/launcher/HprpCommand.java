@@ -4,6 +4,7 @@ import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyBuilder;
 import dev.hprp.proxy.ReverseProxyOptions;
+import dev.hprp.proxy.balancer.Balancer;
 import dev.hprp.proxy.health.HealthCheckOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -48,7 +49,7 @@ final class HprpCommand implements Callable<Integer> {
   private static final Map<String, String> DEFAULTS = Map.ofEntries(
       Map.entry("--host", ReverseProxyOptions.DEFAULT_HOST),
       Map.entry("--port", String.valueOf(ReverseProxyOptions.DEFAULT_PORT)),
-      Map.entry("--balancer", BalancerName.ROUND_ROBIN.cliName()),
+      Map.entry("--balancer", Balancer.roundRobin().toString()),
       Map.entry("--health-check", "tcp"),
       Map.entry("--health-interval", DurationConverter.format(HealthCheckOptions.DEFAULT_INTERVAL)),
       Map.entry("--health-timeout", DurationConverter.format(HealthCheckOptions.DEFAULT_TIMEOUT)),
@@ -70,7 +71,7 @@ final class HprpCommand implements Callable<Integer> {
   private final ReverseProxyOptions options = new ReverseProxyOptions();
   private final HealthCheckOptions healthOptions = new HealthCheckOptions();
   private List<Backend> backends = List.of();
-  private BalancerName balancer;
+  private Balancer balancer;
   private HealthCheckChoice healthCheck;
 
   @Option(names = "--demo", order = 4,
@@ -90,7 +91,6 @@ final class HprpCommand implements Callable<Integer> {
   static CommandLine commandLine(PrintWriter out, PrintWriter err, Main.Serving serving) {
     CommandLine commandLine = new CommandLine(new HprpCommand(out, err, serving));
     commandLine.registerConverter(Duration.class, new DurationConverter());
-    commandLine.registerConverter(BalancerName.class, BalancerName::parse);
     commandLine.registerConverter(HealthCheckChoice.class, HealthCheckChoice::parse);
     commandLine.setDefaultValueProvider(arg -> arg instanceof OptionSpec option
         ? DEFAULTS.get(option.longestName()) : null);
@@ -125,9 +125,10 @@ final class HprpCommand implements Callable<Integer> {
     apply("--host", host, () -> options.setHost(host));
   }
 
-  @Option(names = "--balancer", order = 5, paramLabel = "NAME",
+  @Option(names = "--balancer", order = 5, paramLabel = "NAME", converter = BalancerConverter.class,
+      completionCandidates = BalancerConverter.class,
       description = "How to pick a backend per connection: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
-  void setBalancer(BalancerName balancer) {
+  void setBalancer(Balancer balancer) {
     this.balancer = balancer;
   }
 
@@ -208,7 +209,7 @@ final class HprpCommand implements Callable<Integer> {
     List<Backend> targets = demo ? DemoBackends.start(vertx).await() : backends;
     ReverseProxyBuilder builder = ReverseProxy.builder(vertx)
         .backends(targets)
-        .balancer(balancer.create())
+        .balancer(balancer)
         .with(options);
     check.check().ifPresentOrElse(c -> builder.healthCheck(c, healthOptions), builder::noHealthCheck);
     RunningProxy running = new RunningProxy(vertx, builder.build());

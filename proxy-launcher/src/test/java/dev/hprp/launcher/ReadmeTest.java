@@ -121,6 +121,15 @@ class ReadmeTest {
     }
   }
 
+  @Test
+  void readmeExplainsEveryBalancer() throws IOException {
+    String readme = Files.readString(README);
+
+    for (String name : new BalancerConverter()) {
+      assertThat(readme).contains("| `" + name + "` |");
+    }
+  }
+
   /** The marked regions of {@code source}, each with its common indentation removed. */
   private static List<String> exampleBlocks(String source) {
     List<String> blocks = new ArrayList<>();
