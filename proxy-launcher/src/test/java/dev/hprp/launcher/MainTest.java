@@ -1,5 +1,6 @@
 package dev.hprp.launcher;
 
+import dev.hprp.proxy.impl.Durations;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hprp.proxy.ReverseProxyOptions;
@@ -120,8 +121,8 @@ class MainTest {
         .contains("--port=PORT", "--backends=HOST:PORT[:WEIGHT],...", "--demo", "--verbose", "--version")
         .contains("Default: " + ReverseProxyOptions.DEFAULT_PORT + ".")
         .contains("Default: " + ReverseProxyOptions.DEFAULT_HOST + " ")
-        .contains("Default: " + DurationConverter.format(ReverseProxyOptions.DEFAULT_CONNECT_TIMEOUT) + ".")
-        .contains("Default: " + DurationConverter.format(HealthCheckOptions.DEFAULT_INTERVAL) + ".")
+        .contains("Default: " + Durations.format(ReverseProxyOptions.DEFAULT_CONNECT_TIMEOUT) + ".")
+        .contains("Default: " + Durations.format(HealthCheckOptions.DEFAULT_INTERVAL) + ".")
         .contains("Default: round-robin.", "Default: tcp.");
     assertThat(err.toString()).isEmpty();
   }
