@@ -2,7 +2,10 @@ package dev.hprp.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hprp.proxy.balancer.Balancer;
 import dev.hprp.proxy.health.PassiveHealthOptions;
+import dev.hprp.proxy.testing.AllBalancers;
+import dev.hprp.proxy.testing.Await;
 import dev.hprp.proxy.testing.Clients;
 import dev.hprp.proxy.testing.Ports;
 import dev.hprp.proxy.testing.TestBackend;
@@ -10,18 +13,18 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
-import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Connect failures: the client is retried on other backends and closed only when every attempt failed. */
 @ExtendWith(VertxExtension.class)
-@Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
 class FailoverIT {
 
   private ReverseProxy proxy;
@@ -33,9 +36,14 @@ class FailoverIT {
     }
   }
 
-  private void startProxy(Vertx vertx, List<Backend> backends) {
+  static Stream<Balancer> balancers() {
+    return AllBalancers.all();
+  }
+
+  private void startProxy(Vertx vertx, Balancer balancer, List<Backend> backends) {
     proxy = ReverseProxy.builder(vertx)
         .backends(backends)
+        .balancer(balancer)
         // Passive ejection would hide the refusing backend after a few failures; here every pick must fail over.
         .passiveHealth(new PassiveHealthOptions().setEnabled(false))
         .with(new ReverseProxyOptions().setHost("127.0.0.1").setPort(0))
@@ -43,31 +51,46 @@ class FailoverIT {
     proxy.start().await();
   }
 
+  @ParameterizedTest
+  @MethodSource("balancers")
+  void servesEveryClientWhenOneOfThreeBackendsRefuses(Balancer balancer, Vertx vertx) {
+    List<String> answers = exchangeThirtyWithMiddleBackendRefusing(balancer, vertx);
+
+    assertThat(answers).hasSize(30).allMatch(answer -> answer.equals("a") || answer.equals("c"));
+    List<BackendStatus> statuses = proxy.backends();
+    assertThat(statuses.get(0).totalConnections() + statuses.get(2).totalConnections()).isEqualTo(30);
+    Await.noActiveConnections(proxy);
+  }
+
   @Test
-  void servesEveryClientWhenOneOfThreeBackendsRefuses(Vertx vertx) {
+  void roundRobinRetryTakesTheNextTurn(Vertx vertx) {
+    List<String> answers = exchangeThirtyWithMiddleBackendRefusing(Balancer.roundRobin(), vertx);
+
+    // A failed pick uses up its round-robin turn and the retry takes the next one, so the sequence runs
+    // a, (refused -> c), a, (refused -> c), ...: the refusing backend is tried by every second client.
+    assertThat(answers).containsExactlyElementsOf(
+        Stream.iterate(0, i -> i + 1).limit(30).map(i -> i % 2 == 0 ? "a" : "c").toList());
+    assertThat(proxy.backends().get(1).failedConnects()).isEqualTo(15);
+  }
+
+  private List<String> exchangeThirtyWithMiddleBackendRefusing(Balancer balancer, Vertx vertx) {
     TestBackend a = TestBackend.named(vertx, "a").await();
     Backend refusing = Ports.refusingBackend();
     TestBackend c = TestBackend.named(vertx, "c").await();
-    startProxy(vertx, List.of(a.backend(), refusing, c.backend()));
+    startProxy(vertx, balancer, List.of(a.backend(), refusing, c.backend()));
 
     NetClient client = vertx.createNetClient();
     List<String> answers = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
       answers.add(Clients.exchange(vertx, client, proxy.actualPort(), Buffer.buffer("hi")).await().toString());
     }
-
-    assertThat(answers).hasSize(30).allMatch(answer -> answer.equals("a") || answer.equals("c"));
-    List<BackendStatus> statuses = proxy.backends();
-    // A failed pick uses up its round-robin turn and the retry takes the next one, so the sequence runs
-    // a, (refused -> c), a, (refused -> c), ...: the refusing backend is tried by every second client.
-    assertThat(statuses.get(1).failedConnects()).isEqualTo(15);
-    assertThat(statuses.get(0).totalConnections() + statuses.get(2).totalConnections()).isEqualTo(30);
-    assertThat(statuses).allMatch(status -> status.activeConnections() == 0);
+    return answers;
   }
 
-  @Test
-  void closesClientPromptlyWhenEveryBackendRefuses(Vertx vertx) {
-    startProxy(vertx, List.of(Ports.refusingBackend(), Ports.refusingBackend(), Ports.refusingBackend()));
+  @ParameterizedTest
+  @MethodSource("balancers")
+  void closesClientPromptlyWhenEveryBackendRefuses(Balancer balancer, Vertx vertx) {
+    startProxy(vertx, balancer, List.of(Ports.refusingBackend(), Ports.refusingBackend(), Ports.refusingBackend()));
 
     NetClient client = vertx.createNetClient();
     List<Future<Buffer>> exchanges = new ArrayList<>();

@@ -2,6 +2,9 @@ package dev.hprp.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hprp.proxy.balancer.Balancer;
+import dev.hprp.proxy.testing.AllBalancers;
+import dev.hprp.proxy.testing.Await;
 import dev.hprp.proxy.testing.Clients;
 import dev.hprp.proxy.testing.Flood;
 import dev.hprp.proxy.testing.Payloads;
@@ -15,22 +18,22 @@ import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
-import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The relay end to end: bytes exact both ways, backpressure, and the close policy. */
+/** The relay end to end, under every balancer: bytes exact both ways, backpressure, and the close policy. */
 @ExtendWith(VertxExtension.class)
-@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class TcpRelayIT {
 
   private static final long SIXTY_FOUR_MIB = 64L * 1024 * 1024;
+  private static final long EIGHT_MIB = 8L * 1024 * 1024;
 
   private ReverseProxy proxy;
   /**
@@ -38,6 +41,10 @@ class TcpRelayIT {
    * created inline can vanish mid-test.
    */
   private NetClient client;
+
+  static Stream<Balancer> balancers() {
+    return AllBalancers.all();
+  }
 
   @BeforeEach
   void createClient(Vertx vertx) {
@@ -51,19 +58,31 @@ class TcpRelayIT {
     }
   }
 
-  private ReverseProxy startProxy(Vertx vertx, Backend... backends) {
+  private void startProxy(Vertx vertx, Balancer balancer, List<Backend> backends) {
     proxy = ReverseProxy.builder(vertx)
-        .backends(List.of(backends))
+        .backends(backends)
+        .balancer(balancer)
         .with(new ReverseProxyOptions().setHost("127.0.0.1").setPort(0))
         .build();
     proxy.start().await();
-    return proxy;
   }
 
-  @Test
-  void relaysSixtyFourMibEachWayConcurrentlyByteExact(Vertx vertx) {
-    TestBackend echo = TestBackend.start(vertx, TestBackend.Mode.ECHO).await();
-    startProxy(vertx, echo.backend());
+  private static List<TestBackend> threeBackends(Vertx vertx, TestBackend.Mode mode) {
+    List<TestBackend> backends = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      backends.add(TestBackend.start(vertx, mode).await());
+    }
+    return backends;
+  }
+
+  private static List<Backend> addresses(List<TestBackend> backends) {
+    return backends.stream().map(TestBackend::backend).toList();
+  }
+
+  @ParameterizedTest
+  @MethodSource("balancers")
+  void relaysSixtyFourMibEachWayConcurrentlyByteExact(Balancer balancer, Vertx vertx) {
+    startProxy(vertx, balancer, addresses(threeBackends(vertx, TestBackend.Mode.ECHO)));
     String expected = TestData.properties("payloads.properties").getProperty("seed42.64MiB.sha256");
 
     List<String> digests = Clients.onEventLoop(vertx, () -> client.connect(proxy.actualPort(), "127.0.0.1")
@@ -75,15 +94,16 @@ class TcpRelayIT {
         })).await();
 
     assertThat(digests).containsExactly(expected, expected);
-    BackendStatus status = proxy.backends().get(0);
-    assertThat(status.bytesToBackend()).isEqualTo(SIXTY_FOUR_MIB);
-    assertThat(status.bytesFromBackend()).isEqualTo(SIXTY_FOUR_MIB);
+    assertThat(proxy.backends().stream().mapToLong(BackendStatus::bytesToBackend).sum()).isEqualTo(SIXTY_FOUR_MIB);
+    assertThat(proxy.backends().stream().mapToLong(BackendStatus::bytesFromBackend).sum())
+        .isEqualTo(SIXTY_FOUR_MIB);
   }
 
-  @Test
-  void pausesClientWhenBackendStopsReadingAndLosesNothing(Vertx vertx) {
-    TestBackend stalled = TestBackend.start(vertx, TestBackend.Mode.UNRESPONSIVE).await();
-    startProxy(vertx, stalled.backend());
+  @ParameterizedTest
+  @MethodSource("balancers")
+  void pausesClientWhenBackendStopsReadingAndLosesNothing(Balancer balancer, Vertx vertx) {
+    List<TestBackend> stalled = threeBackends(vertx, TestBackend.Mode.UNRESPONSIVE);
+    startProxy(vertx, balancer, addresses(stalled));
 
     // The backend reads nothing, so every byte the client gets rid of sits in kernel buffers or in the proxy; a
     // proxy without backpressure would absorb all of it.
@@ -93,10 +113,11 @@ class TcpRelayIT {
     // Kernel socket buffers on the path (client send, proxy receive and send, backend receive) hold a few MiB each
     // under loopback autotuning; anything past that would be the proxy buffering.
     assertThat(total).isLessThan(48L * 1024 * 1024);
-    assertThat(proxy.backends().get(0).bytesToBackend()).isLessThanOrEqualTo(total);
+    assertThat(proxy.backends().stream().mapToLong(BackendStatus::bytesToBackend).sum())
+        .isLessThanOrEqualTo(total);
 
     // The backend starts reading: every byte written arrives, none lost.
-    NetSocket backendSide = stalled.sockets().iterator().next();
+    NetSocket backendSide = stalled.stream().flatMap(backend -> backend.sockets().stream()).findFirst().orElseThrow();
     Promise<Long> arrived = Promise.promise();
     long[] count = {0};
     backendSide.handler(buffer -> {
@@ -110,64 +131,64 @@ class TcpRelayIT {
     flood.close().await();
   }
 
-  @Test
-  void deliversBackendsLastBytesBeforeClosingTheClient(Vertx vertx) {
-    long size = 8L * 1024 * 1024;
+  @ParameterizedTest
+  @MethodSource("balancers")
+  void deliversBackendsLastBytesBeforeClosingTheClient(Balancer balancer, Vertx vertx) {
     NetServer sender = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.1").setPort(0))
-        .connectHandler(socket -> Payloads.send(socket, size, 7).onComplete(ar -> socket.close()));
+        .connectHandler(socket -> Payloads.send(socket, EIGHT_MIB, 7).onComplete(ar -> socket.close()));
     sender.listen().await();
-    startProxy(vertx, new Backend("127.0.0.1", sender.actualPort()));
+    startProxy(vertx, balancer, List.of(new Backend("127.0.0.1", sender.actualPort())));
 
     Promise<Void> closed = Promise.promise();
     String received = Clients.onEventLoop(vertx, () -> client.connect(proxy.actualPort(), "127.0.0.1")
         .compose(socket -> {
           socket.closeHandler(v -> closed.complete());
-          return Payloads.receive(socket, size);
+          return Payloads.receive(socket, EIGHT_MIB);
         })).await();
 
-    assertThat(received).isEqualTo(Payloads.sha256Of(size, 7));
+    assertThat(received).isEqualTo(Payloads.sha256Of(EIGHT_MIB, 7));
     closed.future().await();
-    awaitNoActiveConnections();
+    Await.noActiveConnections(proxy);
   }
 
-  @Test
-  void deliversClientsLastBytesBeforeClosingTheBackend(Vertx vertx) {
-    long size = 8L * 1024 * 1024;
+  @ParameterizedTest
+  @MethodSource("balancers")
+  void deliversClientsLastBytesBeforeClosingTheBackend(Balancer balancer, Vertx vertx) {
     Promise<String> backendReceived = Promise.promise();
     Promise<Void> backendClosed = Promise.promise();
     NetServer receiver = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.1").setPort(0))
         .connectHandler(socket -> {
-          Payloads.receive(socket, size).onComplete(backendReceived);
+          Payloads.receive(socket, EIGHT_MIB).onComplete(backendReceived);
           socket.closeHandler(v -> backendClosed.complete());
         });
     receiver.listen().await();
-    startProxy(vertx, new Backend("127.0.0.1", receiver.actualPort()));
+    startProxy(vertx, balancer, List.of(new Backend("127.0.0.1", receiver.actualPort())));
 
     Clients.onEventLoop(vertx, () -> client.connect(proxy.actualPort(), "127.0.0.1")
-        .compose(socket -> Payloads.send(socket, size, 9).compose(sha -> socket.close()))).await();
+        .compose(socket -> Payloads.send(socket, EIGHT_MIB, 9).compose(sha -> socket.close()))).await();
 
-    assertThat(backendReceived.future().await()).isEqualTo(Payloads.sha256Of(size, 9));
+    assertThat(backendReceived.future().await()).isEqualTo(Payloads.sha256Of(EIGHT_MIB, 9));
     backendClosed.future().await();
-    awaitNoActiveConnections();
+    Await.noActiveConnections(proxy);
   }
 
-  @Test
-  void countsEachConnectionOnceAndReturnsToZero(Vertx vertx) {
-    TestBackend backend = TestBackend.named(vertx, "a").await();
-    startProxy(vertx, backend.backend());
-    List<Future<Buffer>> answers = new java.util.ArrayList<>();
-    for (int i = 0; i < 50; i++) {
+  @ParameterizedTest
+  @MethodSource("balancers")
+  void countsEachConnectionOnceAndReturnsToZero(Balancer balancer, Vertx vertx) {
+    List<TestBackend> backends = List.of(
+        TestBackend.named(vertx, "a").await(), TestBackend.named(vertx, "b").await(),
+        TestBackend.named(vertx, "c").await());
+    startProxy(vertx, balancer, addresses(backends));
+
+    List<Future<Buffer>> answers = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
       answers.add(Clients.exchange(vertx, client, proxy.actualPort(), Buffer.buffer("x")));
     }
     Future.all(answers).await();
-    answers.forEach(answer -> assertThat(answer.result().toString()).isEqualTo("a"));
-    awaitNoActiveConnections();
-    assertThat(proxy.backends().get(0).totalConnections()).isEqualTo(50);
-  }
 
-  /** Close handlers run just after the client saw its side close; wait for the proxy's count, bounded. */
-  private void awaitNoActiveConnections() {
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
-        .until(() -> proxy.backends().stream().allMatch(status -> status.activeConnections() == 0));
+    answers.forEach(answer -> assertThat(answer.result().toString()).isIn("a", "b", "c"));
+    Await.noActiveConnections(proxy);
+    assertThat(proxy.backends().stream().mapToLong(BackendStatus::totalConnections).sum()).isEqualTo(60);
+    assertThat(backends.stream().mapToInt(TestBackend::accepted).sum()).isEqualTo(60);
   }
 }
