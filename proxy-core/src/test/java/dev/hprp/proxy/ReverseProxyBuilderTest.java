@@ -34,7 +34,7 @@ class ReverseProxyBuilderTest {
         .passiveHealth(new PassiveHealthOptions().setBaseEjectionTime(Duration.ofSeconds(60))
             .setMaxEjectionTime(Duration.ofSeconds(10)))
         .build())
-        .hasMessage("passive health: maxEjectionTime 10s is below baseEjectionTime 60s");
+        .hasMessage("passive health: maxEjectionTime 10s is below baseEjectionTime 1m");
   }
 
   @Test
