@@ -1,5 +1,6 @@
 package dev.hprp.proxy;
 
+import dev.hprp.proxy.impl.Durations;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -99,7 +100,7 @@ public final class ReverseProxyOptions {
   public ReverseProxyOptions setIdleTimeout(Duration idleTimeout) {
     Objects.requireNonNull(idleTimeout, "idleTimeout");
     if (idleTimeout.toMillis() < 1 || idleTimeout.compareTo(Duration.ofDays(7)) > 0) {
-      throw new IllegalArgumentException("idleTimeout: " + idleTimeout + " (expected: 1ms-7d)");
+      throw new IllegalArgumentException("idleTimeout: " + Durations.format(idleTimeout) + " (expected: 1ms-7d)");
     }
     this.idleTimeout = idleTimeout;
     return this;
@@ -139,7 +140,7 @@ public final class ReverseProxyOptions {
   private static Duration checkDuration(String name, Duration value) {
     Objects.requireNonNull(value, name);
     if (value.toMillis() < 1 || value.compareTo(Duration.ofHours(1)) > 0) {
-      throw new IllegalArgumentException(name + ": " + value + " (expected: 1ms-1h)");
+      throw new IllegalArgumentException(name + ": " + Durations.format(value) + " (expected: 1ms-1h)");
     }
     return value;
   }

@@ -47,16 +47,4 @@ final class DurationConverter implements ITypeConverter<Duration> {
     }
     throw new AssertionError("the pattern admits only known units");
   }
-
-  /** The shortest exact spelling that {@link #convert} reads back: {@code 5s}, {@code 10m}, {@code 1500ms}. */
-  static String format(Duration duration) {
-    long millis = duration.toMillis();
-    for (Unit u : Unit.values()) {
-      long size = u.unit.getDuration().toMillis();
-      if (millis != 0 && millis % size == 0) {
-        return millis / size + u.suffix;
-      }
-    }
-    return millis + "ms";
-  }
 }

@@ -4,7 +4,9 @@ import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyBuilder;
 import dev.hprp.proxy.ReverseProxyOptions;
+import dev.hprp.proxy.balancer.Balancer;
 import dev.hprp.proxy.health.HealthCheckOptions;
+import dev.hprp.proxy.impl.Durations;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.transport.Transport;
@@ -48,14 +50,14 @@ final class HprpCommand implements Callable<Integer> {
   private static final Map<String, String> DEFAULTS = Map.ofEntries(
       Map.entry("--host", ReverseProxyOptions.DEFAULT_HOST),
       Map.entry("--port", String.valueOf(ReverseProxyOptions.DEFAULT_PORT)),
-      Map.entry("--balancer", BalancerName.ROUND_ROBIN.cliName()),
+      Map.entry("--balancer", Balancer.roundRobin().toString()),
       Map.entry("--health-check", "tcp"),
-      Map.entry("--health-interval", DurationConverter.format(HealthCheckOptions.DEFAULT_INTERVAL)),
-      Map.entry("--health-timeout", DurationConverter.format(HealthCheckOptions.DEFAULT_TIMEOUT)),
+      Map.entry("--health-interval", Durations.format(HealthCheckOptions.DEFAULT_INTERVAL)),
+      Map.entry("--health-timeout", Durations.format(HealthCheckOptions.DEFAULT_TIMEOUT)),
       Map.entry("--rise", String.valueOf(HealthCheckOptions.DEFAULT_RISE)),
       Map.entry("--fall", String.valueOf(HealthCheckOptions.DEFAULT_FALL)),
-      Map.entry("--connect-timeout", DurationConverter.format(ReverseProxyOptions.DEFAULT_CONNECT_TIMEOUT)),
-      Map.entry("--idle-timeout", DurationConverter.format(ReverseProxyOptions.DEFAULT_IDLE_TIMEOUT)),
+      Map.entry("--connect-timeout", Durations.format(ReverseProxyOptions.DEFAULT_CONNECT_TIMEOUT)),
+      Map.entry("--idle-timeout", Durations.format(ReverseProxyOptions.DEFAULT_IDLE_TIMEOUT)),
       Map.entry("--max-connect-attempts", String.valueOf(ReverseProxyOptions.DEFAULT_MAX_CONNECT_ATTEMPTS)),
       Map.entry("--event-loops", String.valueOf(ReverseProxyOptions.DEFAULT_EVENT_LOOPS)));
 
@@ -70,7 +72,7 @@ final class HprpCommand implements Callable<Integer> {
   private final ReverseProxyOptions options = new ReverseProxyOptions();
   private final HealthCheckOptions healthOptions = new HealthCheckOptions();
   private List<Backend> backends = List.of();
-  private BalancerName balancer;
+  private Balancer balancer;
   private HealthCheckChoice healthCheck;
 
   @Option(names = "--demo", order = 4,
@@ -90,7 +92,6 @@ final class HprpCommand implements Callable<Integer> {
   static CommandLine commandLine(PrintWriter out, PrintWriter err, Main.Serving serving) {
     CommandLine commandLine = new CommandLine(new HprpCommand(out, err, serving));
     commandLine.registerConverter(Duration.class, new DurationConverter());
-    commandLine.registerConverter(BalancerName.class, BalancerName::parse);
     commandLine.registerConverter(HealthCheckChoice.class, HealthCheckChoice::parse);
     commandLine.setDefaultValueProvider(arg -> arg instanceof OptionSpec option
         ? DEFAULTS.get(option.longestName()) : null);
@@ -110,24 +111,25 @@ final class HprpCommand implements Callable<Integer> {
   @Option(names = "--backends", order = 3, paramLabel = "HOST:PORT[:WEIGHT],...",
       description = "Backends to balance over, comma-separated; IPv6 in brackets ([::1]:3001). Required unless --demo.")
   void setBackends(String list) {
-    apply("--backends", list, () -> backends = Backend.parseList(list));
+    apply("--backends", () -> backends = Backend.parseList(list));
   }
 
   @Option(names = "--port", order = 1, paramLabel = "PORT",
       description = "Port to listen on; 0 picks a free one, shown at start-up. Default: ${DEFAULT-VALUE}.")
   void setPort(int port) {
-    apply("--port", port, () -> options.setPort(port));
+    apply("--port", () -> options.setPort(port));
   }
 
   @Option(names = "--host", order = 2, paramLabel = "ADDRESS",
       description = "Address to listen on. Default: ${DEFAULT-VALUE} (every interface).")
   void setHost(String host) {
-    apply("--host", host, () -> options.setHost(host));
+    apply("--host", () -> options.setHost(host));
   }
 
-  @Option(names = "--balancer", order = 5, paramLabel = "NAME",
+  @Option(names = "--balancer", order = 5, paramLabel = "NAME", converter = BalancerConverter.class,
+      completionCandidates = BalancerConverter.class,
       description = "How to pick a backend per connection: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
-  void setBalancer(BalancerName balancer) {
+  void setBalancer(Balancer balancer) {
     this.balancer = balancer;
   }
 
@@ -141,49 +143,49 @@ final class HprpCommand implements Callable<Integer> {
   @Option(names = "--health-interval", order = 7, paramLabel = "DURATION",
       description = "Time between probes of a backend, 10ms-1h. Default: ${DEFAULT-VALUE}.")
   void setHealthInterval(Duration interval) {
-    apply("--health-interval", interval, () -> healthOptions.setInterval(interval));
+    apply("--health-interval", () -> healthOptions.setInterval(interval));
   }
 
   @Option(names = "--health-timeout", order = 8, paramLabel = "DURATION",
       description = "Time a probe may take, 10ms-1h. Default: ${DEFAULT-VALUE}.")
   void setHealthTimeout(Duration timeout) {
-    apply("--health-timeout", timeout, () -> healthOptions.setTimeout(timeout));
+    apply("--health-timeout", () -> healthOptions.setTimeout(timeout));
   }
 
   @Option(names = "--rise", order = 9, paramLabel = "N",
       description = "Consecutive successful probes that bring a backend back up, 1-100. Default: ${DEFAULT-VALUE}.")
   void setRise(int rise) {
-    apply("--rise", rise, () -> healthOptions.setRise(rise));
+    apply("--rise", () -> healthOptions.setRise(rise));
   }
 
   @Option(names = "--fall", order = 10, paramLabel = "N",
       description = "Consecutive failed probes that take a backend down, 1-100. Default: ${DEFAULT-VALUE}.")
   void setFall(int fall) {
-    apply("--fall", fall, () -> healthOptions.setFall(fall));
+    apply("--fall", () -> healthOptions.setFall(fall));
   }
 
   @Option(names = "--connect-timeout", order = 11, paramLabel = "DURATION",
       description = "Time a connect to a backend may take before the next is tried, 1ms-1h. Default: ${DEFAULT-VALUE}.")
   void setConnectTimeout(Duration timeout) {
-    apply("--connect-timeout", timeout, () -> options.setConnectTimeout(timeout));
+    apply("--connect-timeout", () -> options.setConnectTimeout(timeout));
   }
 
   @Option(names = "--idle-timeout", order = 12, paramLabel = "DURATION",
       description = "Time without traffic either way before a connection is closed, 1ms-7d. Default: ${DEFAULT-VALUE}.")
   void setIdleTimeout(Duration timeout) {
-    apply("--idle-timeout", timeout, () -> options.setIdleTimeout(timeout));
+    apply("--idle-timeout", () -> options.setIdleTimeout(timeout));
   }
 
   @Option(names = "--max-connect-attempts", order = 13, paramLabel = "N",
       description = "Distinct backends tried per client connection, 1-100. Default: ${DEFAULT-VALUE}.")
   void setMaxConnectAttempts(int attempts) {
-    apply("--max-connect-attempts", attempts, () -> options.setMaxConnectAttempts(attempts));
+    apply("--max-connect-attempts", () -> options.setMaxConnectAttempts(attempts));
   }
 
   @Option(names = "--event-loops", order = 14, paramLabel = "N",
       description = "Event loops (threads) accepting and relaying, 1-1024. Default: ${DEFAULT-VALUE} (the CPU count).")
   void setEventLoops(int eventLoops) {
-    apply("--event-loops", eventLoops, () -> options.setEventLoops(eventLoops));
+    apply("--event-loops", () -> options.setEventLoops(eventLoops));
   }
 
   @Override
@@ -208,7 +210,7 @@ final class HprpCommand implements Callable<Integer> {
     List<Backend> targets = demo ? DemoBackends.start(vertx).await() : backends;
     ReverseProxyBuilder builder = ReverseProxy.builder(vertx)
         .backends(targets)
-        .balancer(balancer.create())
+        .balancer(balancer)
         .with(options);
     check.check().ifPresentOrElse(c -> builder.healthCheck(c, healthOptions), builder::noHealthCheck);
     RunningProxy running = new RunningProxy(vertx, builder.build());
@@ -232,17 +234,14 @@ final class HprpCommand implements Callable<Integer> {
 
   /**
    * Runs a core setter, turning its rejection into a usage error that names the flag. Core messages read
-   * {@code setting: value (expected: range)}: the flag replaces the setting's name, and a duration is shown as it is
-   * written on the command line rather than in ISO-8601.
+   * {@code setting: value (expected: range)}, durations spelled as on the command line: the flag replaces the
+   * setting's name.
    */
-  private void apply(String flag, Object value, Runnable setter) {
+  private void apply(String flag, Runnable setter) {
     try {
       setter.run();
     } catch (IllegalArgumentException e) {
       String detail = e.getMessage().replaceFirst("^[a-zA-Z ]+: ", "");
-      if (value instanceof Duration duration) {
-        detail = detail.replace(duration.toString(), DurationConverter.format(duration));
-      }
       throw new ParameterException(spec.commandLine(), "Invalid value for option '" + flag + "': " + detail);
     }
   }

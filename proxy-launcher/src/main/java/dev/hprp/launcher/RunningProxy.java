@@ -1,6 +1,7 @@
 package dev.hprp.launcher;
 
 import dev.hprp.proxy.ReverseProxy;
+import dev.hprp.proxy.impl.Durations;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -55,7 +56,7 @@ final class RunningProxy {
       closing.await(CLOSE_TIMEOUT);
       return true;
     } catch (TimeoutException e) {
-      log.warn("{} did not close within {}", what, DurationConverter.format(CLOSE_TIMEOUT));
+      log.warn("{} did not close within {}", what, Durations.format(CLOSE_TIMEOUT));
       return false;
     }
   }

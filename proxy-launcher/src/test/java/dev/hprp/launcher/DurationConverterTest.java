@@ -1,5 +1,6 @@
 package dev.hprp.launcher;
 
+import dev.hprp.proxy.impl.Durations;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -22,7 +23,7 @@ class DurationConverterTest {
   @ParameterizedTest
   @ValueSource(strings = {"200ms", "2s", "1m", "10m", "1h", "7d", "1500ms", "90s", "0ms"})
   void formatsWhatItReads(String text) {
-    assertThat(DurationConverter.format(converter.convert(text))).isEqualTo(text);
+    assertThat(Durations.format(converter.convert(text))).isEqualTo(text);
   }
 
   @ParameterizedTest

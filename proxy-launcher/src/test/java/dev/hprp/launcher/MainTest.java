@@ -1,5 +1,6 @@
 package dev.hprp.launcher;
 
+import dev.hprp.proxy.impl.Durations;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hprp.proxy.ReverseProxyOptions;
@@ -56,7 +57,7 @@ class MainTest {
         bad(List.of("--idle-timeout", "99999999999d"), "--idle-timeout", "is not a duration"),
         bad(List.of("--health-interval", "5ms"), "--health-interval", "5ms (expected: 10ms-1h)"),
         bad(List.of("--health-timeout", ""), "--health-timeout", "'' is not a duration"),
-        bad(List.of("--balancer", "fastest"), "--balancer", "'fastest' (expected one of: " + BalancerName.names()),
+        bad(List.of("--balancer", "fastest"), "--balancer", "'fastest' (expected one of: " + BalancerConverter.names()),
         bad(List.of("--health-check", "udp"), "--health-check", "'udp' (expected: none, tcp, http or http:/path)"),
         bad(List.of("--health-check", "http:health"), "--health-check", "expected: an absolute path such as /health"),
         bad(List.of("--rise", "0"), "--rise", "0 (expected: 1-100)"),
@@ -120,8 +121,8 @@ class MainTest {
         .contains("--port=PORT", "--backends=HOST:PORT[:WEIGHT],...", "--demo", "--verbose", "--version")
         .contains("Default: " + ReverseProxyOptions.DEFAULT_PORT + ".")
         .contains("Default: " + ReverseProxyOptions.DEFAULT_HOST + " ")
-        .contains("Default: " + DurationConverter.format(ReverseProxyOptions.DEFAULT_CONNECT_TIMEOUT) + ".")
-        .contains("Default: " + DurationConverter.format(HealthCheckOptions.DEFAULT_INTERVAL) + ".")
+        .contains("Default: " + Durations.format(ReverseProxyOptions.DEFAULT_CONNECT_TIMEOUT) + ".")
+        .contains("Default: " + Durations.format(HealthCheckOptions.DEFAULT_INTERVAL) + ".")
         .contains("Default: round-robin.", "Default: tcp.");
     assertThat(err.toString()).isEmpty();
   }

@@ -77,7 +77,7 @@ class ReadmeTest {
           .compose(HttpClientResponse::body)
           .await()
           .toString();
-      assertThat(answer).isEqualTo("demo-backend-1\n");
+      assertThat(answer).matches("demo-backend-[1-3]\n");
       // Up after the first probe round, or after `rise` more probes when a cold JVM's first one timed out.
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
           assertThat(proxy.backends()).extracting(BackendStatus::health).containsOnly(BackendHealth.UP));
@@ -118,6 +118,15 @@ class ReadmeTest {
       if (byDefault != null && !option.longestName().equals("--event-loops")) {
         assertThat(row).as("default of %s", option.longestName()).contains("| `" + byDefault + "` |");
       }
+    }
+  }
+
+  @Test
+  void readmeExplainsEveryBalancer() throws IOException {
+    String readme = Files.readString(README);
+
+    for (String name : new BalancerConverter()) {
+      assertThat(readme).contains("| `" + name + "` |");
     }
   }
 

@@ -5,6 +5,7 @@ import static dev.hprp.proxy.balancer.StubState.client;
 import static dev.hprp.proxy.balancer.StubState.numbered;
 import static dev.hprp.proxy.balancer.StubState.shares;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.within;
 
 import io.vertx.core.net.SocketAddress;
@@ -126,6 +127,20 @@ class ConsistentHashBalancerTest {
     BackendSelector emptyKey = Balancer.consistentHash(c -> "").newSelector(states);
 
     assertThat(nullKey.select(client(1))).isSameAs(emptyKey.select(client(1)));
+  }
+
+  @Test
+  void refusesARingTooLargeToBuild() {
+    // 410 backends of weight 256 need 410 * 256 * 160 = 16.8 million nodes, above the 2^24 the ring allows.
+    String[] specs = new String[410];
+    for (int i = 0; i < specs.length; i++) {
+      specs[i] = "b" + i + ":256";
+    }
+    List<BackendState> states = backends(specs);
+
+    assertThatIllegalArgumentException().isThrownBy(() -> balancer.newSelector(states))
+        .withMessage("consistent-hash: 410 backends need 16793600 ring nodes (expected: at most 16777216; "
+            + "lower the weights)");
   }
 
   @Test
