@@ -98,6 +98,9 @@ class Stats:
         self.backend_cpu = med(num(r["backend_cpu_s"]) for r in rows)
         self.proxy_cpu = med(num(r["proxy_cpu_s"]) for r in rows)
         self.jit = med(num(r["jit_cpu_s"]) for r in rows)
+        no_jit = [(num(r["proxy_cpu_s"]) - num(r["jit_cpu_s"])) / num(r["requests"]) * 1e5 for r in rows
+                  if num(r["jit_cpu_s"]) is not None and num(r["proxy_cpu_s"]) is not None and num(r["requests"])]
+        self.cpu_no_jit = med(no_jit) if not bulk else None
         self.gc = med(num(r["gc_cpu_s"]) for r in rows)
 
 
@@ -250,11 +253,14 @@ def main():
           "CPU figure above (medians over rounds). JIT time well above zero means the warm-up was too short for "
           "the JVM to reach steady state on that profile.")
         w("")
-        w("| target | profile | proxy CPU s | JIT CPU s | GC CPU s |")
-        w("|---|---|---:|---:|---:|")
+        w("| target | profile | proxy CPU s | JIT CPU s | GC CPU s | CPU s/100k req without JIT | × HAProxy |")
+        w("|---|---|---:|---:|---:|---:|---:|")
         for t, pr in jvm:
             s = stats[(t, pr)]
-            w(f"| {t} | {pr} | {fmt(s.proxy_cpu, 2)} | {fmt(s.jit, 2)} | {fmt(s.gc, 2)} |")
+            ref = stats.get((reference(t), pr))
+            w(f"| {t} | {pr} | {fmt(s.proxy_cpu, 2)} | {fmt(s.jit, 2)} | {fmt(s.gc, 2)} | "
+              f"{fmt(s.cpu_no_jit, 3) if s.cpu_no_jit is not None else ''} | "
+              f"{ratio(s.cpu_no_jit, ref.cpu) if ref and s.cpu_no_jit is not None else ''} |")
 
     # ---- machine, versions, settings
     w("")
