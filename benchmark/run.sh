@@ -3,6 +3,9 @@
 # nginx, in interleaved rounds on one port. Loopback only, no Docker. Writes benchmark/results/<UTC>-<host>.md
 # and .tsv. Read benchmark/README.md for what the figures mean; `benchmark/run.sh --help` for the options.
 set -euo pipefail
+# The whole script is one { ... } block, so bash parses it before running it: editing this file while a run is
+# going (it takes half an hour) cannot break that run.
+{
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -111,7 +114,7 @@ nginx_stream_ok() {
     local dir; dir=$(sed -n 's/.*--modules-path=\([^ ]*\).*/\1/p' <<<"$v")
     [[ -f ${dir:-/usr/lib/nginx/modules}/ngx_stream_module.so ]] || return 1
     STREAM_MODULE="load_module ${dir:-/usr/lib/nginx/modules}/ngx_stream_module.so;"
-  elif [[ $v != *--with-stream* ]]; then
+  elif ! [[ $v =~ --with-stream([[:space:]]|$) ]]; then   # built in (not --with-stream_ssl_module & co.)
     return 1
   fi
 }
@@ -166,17 +169,24 @@ SKIPS="$WORK/skipped.txt"
 
 # ------------------------------------------------------------------------------------ process control
 STARTED=()   # every PID this script started and has not yet stopped
-stop_pid() {
-  local pid=$1 i
+start_time() {   # a process's start time (stat field 22): tells a PID apart from a later process reusing it
+  local f; f=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  f=${f##*) }; read -r -a f <<<"$f"; echo "${f[19]}"
+}
+stop_pid() {   # TERM, up to 10 s to exit, then KILL; its children too (nginx workers outlive a killed master)
+  local pid=$1 i tree=()
   kill -0 "$pid" 2>/dev/null || return 0
+  for i in $(pid_tree "$pid"); do tree+=("$i:$(start_time "$i")"); done
   kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
+  for i in "${tree[@]}"; do
+    [[ -n ${i#*:} && $(start_time "${i%%:*}") == "${i#*:}" ]] && kill -KILL "${i%%:*}" 2>/dev/null
+  done
   wait "$pid" 2>/dev/null || true
 }
 forget_pid() {
   local keep=() p
-  for p in "${STARTED[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
+  for p in "${STARTED[@]+"${STARTED[@]}"}"; do [[ $p == "$1" ]] || keep+=("$p"); done
   STARTED=("${keep[@]+"${keep[@]}"}")
 }
 cleanup() {
@@ -648,3 +658,5 @@ stop_pid "$MOCK_PID"; forget_pid "$MOCK_PID"
 python3 "$LIB/report.py" --tsv "$TSV" --meta "$META" --skipped "$SKIPS" --conf "$CONF" --out "$MD"
 log "wrote $MD and $TSV (logs and configs of this run: $WORK)"
 sed -n '/^## Summary/,/^## Machine/p' "$MD" | sed '$d'
+exit
+}

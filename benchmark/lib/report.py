@@ -159,7 +159,8 @@ def main():
             summary.append(
                 f"- **{pr}**: HPRP TCP {fmt(h.rate_med)} {unit} vs HAProxy tcp {fmt(ref.rate_med)}: "
                 f"**{ratio(h.rate_med, ref.rate_med)}**; {cpu_unit} {fmt(h.cpu, 3)} vs {fmt(ref.cpu, 3)}: "
-                f"**{ratio(h.cpu, ref.cpu)}**; peak RSS {fmt(h.peak_mib, 0, ' MiB')} vs {fmt(ref.peak_mib, 0, ' MiB')}; "
+                f"**{ratio(h.cpu, ref.cpu)}**"
+                f"{f' ({ratio(h.cpu_no_jit, ref.cpu)} without the JIT threads)' if h.cpu_no_jit is not None else ''}; peak RSS {fmt(h.peak_mib, 0, ' MiB')} vs {fmt(ref.peak_mib, 0, ' MiB')}; "
                 f"errors {h.errors} vs {ref.errors}.")
     idle_rows = defaultdict(list)
     for r in rows:
