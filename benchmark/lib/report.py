@@ -161,7 +161,8 @@ def main():
                 f"**{ratio(h.rate_med, ref.rate_med)}**; {cpu_unit} {fmt(h.cpu, 3)} vs {fmt(ref.cpu, 3)}: "
                 f"**{ratio(h.cpu, ref.cpu)}**"
                 f"{f' ({ratio(h.cpu_no_jit, ref.cpu)} without the JIT threads)' if h.cpu_no_jit is not None else ''}; peak RSS {fmt(h.peak_mib, 0, ' MiB')} vs {fmt(ref.peak_mib, 0, ' MiB')}; "
-                f"errors {h.errors} vs {ref.errors}.")
+                f"errors {h.errors} vs {ref.errors}; other processes on the machine used {fmt(h.other, 1)} vs "
+                f"{fmt(ref.other, 1)} CPU s during these runs.")
     idle_rows = defaultdict(list)
     for r in rows:
         if r["profile"] == "idle":
