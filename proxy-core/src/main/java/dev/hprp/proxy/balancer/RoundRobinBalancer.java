@@ -1,14 +1,11 @@
 package dev.hprp.proxy.balancer;
 
-import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-
 /**
  * Smooth weighted round-robin. The nginx algorithm runs once per snapshot to lay out one period (the sum of the
- * weights) of picks; a pick is then one atomic increment and an array read, so concurrent event loops never lock and
- * never scan the backends.
+ * weights; the backend count when weights are equal) of picks; a pick is then one atomic increment and an array read,
+ * O(1), so concurrent event loops never lock and never scan the backends.
  */
-final class RoundRobinBalancer implements Balancer {
+final class RoundRobinBalancer extends BuiltInBalancer {
 
   static final RoundRobinBalancer INSTANCE = new RoundRobinBalancer();
 
@@ -16,31 +13,41 @@ final class RoundRobinBalancer implements Balancer {
   }
 
   @Override
-  public BackendSelector newSelector(List<BackendState> candidates) {
-    if (candidates.isEmpty()) {
-      return context -> null;
-    }
-    BackendState[] sequence = smoothSequence(candidates);
-    AtomicInteger next = new AtomicInteger();
-    // floorMod keeps the order exact after the counter wraps past Integer.MAX_VALUE.
-    return context -> sequence[Math.floorMod(next.getAndIncrement(), sequence.length)];
+  BackendSelector selectorOver(BackendState[] states) {
+    return cycle(states, 0);
   }
 
-  /** One period of nginx's smooth weighted round-robin; exactly {@code candidates} when all weights are equal. */
-  static BackendState[] smoothSequence(List<BackendState> candidates) {
-    int n = candidates.size();
-    int[] weights = new int[n];
+  /** The selector, its rotation starting at {@code firstTick}: tests start it where an {@code int} would wrap. */
+  static BackendSelector cycle(BackendState[] states, long firstTick) {
+    int[] order = smoothOrder(weights(states));
+    BackendState[] sequence = new BackendState[order.length];
+    for (int i = 0; i < order.length; i++) {
+      sequence[i] = states[order[i]];
+    }
+    Rotation rotation = new Rotation(sequence.length, firstTick);
+    return context -> sequence[rotation.next()];
+  }
+
+  /**
+   * One period of nginx's smooth weighted round-robin, as indexes into {@code weights}: each step adds every weight
+   * to its running score, picks the highest score (the first on a tie) and takes the total off it. Exactly
+   * {@code 0 … n-1} when all weights are equal.
+   */
+  static int[] smoothOrder(int[] weights) {
+    int n = weights.length;
     int total = 0;
     boolean uniform = true;
-    for (int i = 0; i < n; i++) {
-      weights[i] = candidates.get(i).backend().weight();
-      total += weights[i];
-      uniform &= weights[i] == weights[0];
+    for (int weight : weights) {
+      total += weight;
+      uniform &= weight == weights[0];
     }
+    int[] order = new int[uniform ? n : total];
     if (uniform) {
-      return candidates.toArray(new BackendState[0]);
+      for (int i = 0; i < n; i++) {
+        order[i] = i;
+      }
+      return order;
     }
-    BackendState[] sequence = new BackendState[total];
     int[] current = new int[n];
     for (int pick = 0; pick < total; pick++) {
       int best = 0;
@@ -51,9 +58,9 @@ final class RoundRobinBalancer implements Balancer {
         }
       }
       current[best] -= total;
-      sequence[pick] = candidates.get(best);
+      order[pick] = best;
     }
-    return sequence;
+    return order;
   }
 
   @Override

@@ -16,8 +16,8 @@ public interface SelectionContext {
   SocketAddress clientAddress();
 
   /**
-   * The client's host address as text ({@code 10.0.0.7}, {@code ::1}), the usual key of consistent hashing; never
-   * null, empty when unknown.
+   * The client's IP address as text, as {@link java.net.InetAddress#getHostAddress()} writes it ({@code 10.0.0.7},
+   * {@code 0:0:0:0:0:0:0:1}), the usual key of consistent hashing; never null, empty when unknown.
    */
   default String clientHost() {
     String host = clientAddress().hostAddress();
