@@ -11,6 +11,7 @@ import dev.hprp.proxy.ReverseProxyBuilder;
 import dev.hprp.proxy.health.HealthCheck;
 import dev.hprp.proxy.health.HealthCheckOptions;
 import dev.hprp.proxy.health.HealthListener;
+import dev.hprp.proxy.testing.Figures;
 import dev.hprp.proxy.testing.LoadClient;
 import dev.hprp.proxy.testing.NativeVertx;
 import dev.hprp.proxy.testing.TestBackend;

@@ -7,6 +7,7 @@ import dev.hprp.proxy.BackendHealth;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.health.HealthListener;
 import dev.hprp.proxy.health.PassiveHealthOptions;
+import dev.hprp.proxy.testing.Figures;
 import dev.hprp.proxy.testing.EchoStream;
 import dev.hprp.proxy.testing.LoadClient;
 import dev.hprp.proxy.testing.NativeVertx;
@@ -37,6 +38,8 @@ class BackendKillUnderLoadIT {
   /** Streams opened before each kill; with round-robin, the chance that none lands on the victim is (2/3)^30. */
   private static final int STREAMS_PER_ROUND = 30;
   private static final int LOAD_CONCURRENCY = 16;
+  /** Kill-and-restart rounds: 2 by default, more under {@code -Psoak}. */
+  private static final int ROUNDS = Integer.getInteger("hprp.reliability.killRounds", 2);
 
   @RegisterExtension
   final NativeVertx nativeVertx = new NativeVertx();
@@ -46,8 +49,8 @@ class BackendKillUnderLoadIT {
   }
 
   @Test
-  @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  void newConnectionsNeverFailWhileABackendIsKilledAndRestartedTwice() throws Exception {
+  @Timeout(value = 600, unit = TimeUnit.SECONDS)
+  void newConnectionsNeverFailWhileABackendIsKilledAndRestarted() throws Exception {
     Vertx vertx = nativeVertx.get();
     List<TestBackend> backends = List.of(
         TestBackend.start(vertx, TestBackend.Mode.ECHO).await(),
@@ -71,10 +74,10 @@ class BackendKillUnderLoadIT {
 
     List<Kill> kills = new ArrayList<>();
     List<Long> backToTrafficNanos = new ArrayList<>();
-    for (int round = 0; round < 2; round++) {
+    for (int round = 0; round < ROUNDS; round++) {
       List<EchoStream> streams = openStreams(vertx, streamClient, port);
       long served = load.succeeded();
-      await().atMost(Duration.ofSeconds(10)).until(() -> load.succeeded() >= served + 300);
+      await().atMost(Duration.ofSeconds(10)).until(() -> load.succeeded() >= served + 200);
 
       long killStart = System.nanoTime();
       victim.close().await(10, TimeUnit.SECONDS);
@@ -83,7 +86,7 @@ class BackendKillUnderLoadIT {
           .until(() -> proxy.backends().get(1).activeConnections() == 0);
       kills.add(new Kill(killStart, killDone, streams.stream().filter(s -> s.closedNanos() != 0).toList()));
       long servedWhileDown = load.succeeded();
-      await().atMost(Duration.ofSeconds(10)).until(() -> load.succeeded() >= servedWhileDown + 300);
+      await().atMost(Duration.ofSeconds(10)).until(() -> load.succeeded() >= servedWhileDown + 200);
       assertStreamsOnSurvivorsStillFlow(streams);
 
       long victimTotal = proxy.backends().get(1).totalConnections();

@@ -7,6 +7,7 @@ import dev.hprp.proxy.BackendHealth;
 import dev.hprp.proxy.BackendStatus;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.health.PassiveHealthOptions;
+import dev.hprp.proxy.testing.Figures;
 import dev.hprp.proxy.testing.HandshakeBlackHole;
 import dev.hprp.proxy.testing.LoadClient;
 import dev.hprp.proxy.testing.NativeVertx;

@@ -1,4 +1,4 @@
-package dev.hprp.proxy.reliability;
+package dev.hprp.proxy.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,10 +12,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The figures a reliability test measured (counts, latencies, bytes per connection): logged, and appended to
- * {@code target/reliability-figures.tsv} of the module so a run leaves them in one place for the README's
- * "What we test".
+ * {@code target/reliability-figures.tsv} of the module (the working directory of its tests) so a run leaves them in
+ * one place for the README's "What we test". Thread-safe.
  */
-final class Figures {
+public final class Figures {
 
   private static final Logger log = LoggerFactory.getLogger(Figures.class);
   private static final Path FILE = Path.of("target", "reliability-figures.tsv");
@@ -24,7 +24,7 @@ final class Figures {
   }
 
   /** Records one figure of {@code scenario}. */
-  static synchronized void record(String scenario, String name, Object value) {
+  public static synchronized void record(String scenario, String name, Object value) {
     log.info("{}: {} = {}", scenario, name, value);
     String line = Instant.now() + "\t" + scenario + "\t" + name + "\t" + value + "\n";
     try {
@@ -36,12 +36,12 @@ final class Figures {
   }
 
   /** {@code bytes} in KiB with one decimal. */
-  static String kib(double bytes) {
+  public static String kib(double bytes) {
     return String.format("%.1f KiB", bytes / 1024);
   }
 
   /** {@code nanos} in milliseconds. */
-  static String millis(long nanos) {
+  public static String millis(long nanos) {
     return nanos / 1_000_000 + " ms";
   }
 }
