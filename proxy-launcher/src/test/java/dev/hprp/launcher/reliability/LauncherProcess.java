@@ -28,6 +28,7 @@ final class LauncherProcess implements AutoCloseable {
   private final List<String> out = new ArrayList<>();
   private final List<String> err = new ArrayList<>();
   private final CompletableFuture<Integer> port = new CompletableFuture<>();
+  private final List<Thread> readers = new ArrayList<>();
 
   private LauncherProcess(Process process) {
     this.process = process;
@@ -67,6 +68,7 @@ final class LauncherProcess implements AutoCloseable {
     }, "hprp-output");
     reader.setDaemon(true);
     reader.start();
+    readers.add(reader);
   }
 
   /** Waits for the start-up line and returns the port it names. */
@@ -78,12 +80,16 @@ final class LauncherProcess implements AutoCloseable {
     return process.pid();
   }
 
-  /** Sends SIGTERM and waits for the exit; returns the exit code. */
+  /** Sends SIGTERM and waits for the exit and its last output; returns the exit code. */
   int stop(long timeout, TimeUnit unit) throws InterruptedException {
-    process.destroy();
+    // Through the handle: Process.destroy() also closes our ends of its pipes, and its last lines would be lost.
+    process.toHandle().destroy();
     if (!process.waitFor(timeout, unit)) {
       process.destroyForcibly();
       throw new IllegalStateException("hprp did not exit within " + timeout + " " + unit + " of SIGTERM");
+    }
+    for (Thread reader : readers) {
+      reader.join(unit.toMillis(timeout));
     }
     return process.exitValue();
   }
