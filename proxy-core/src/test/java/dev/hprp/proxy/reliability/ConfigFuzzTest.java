@@ -117,8 +117,8 @@ class ConfigFuzzTest {
     Map<String, Function<Duration, Object>> setters = Map.of(
         "connectTimeout", v -> new ReverseProxyOptions().setConnectTimeout(v).getConnectTimeout(),
         "idleTimeout", v -> new ReverseProxyOptions().setIdleTimeout(v).getIdleTimeout(),
-        "interval", v -> new HealthCheckOptions().setInterval(v).getInterval(),
-        "timeout", v -> new HealthCheckOptions().setTimeout(v).getTimeout(),
+        "health interval", v -> new HealthCheckOptions().setInterval(v).getInterval(),
+        "health timeout", v -> new HealthCheckOptions().setTimeout(v).getTimeout(),
         "baseEjectionTime", v -> new PassiveHealthOptions().setBaseEjectionTime(v).getBaseEjectionTime(),
         "maxEjectionTime", v -> new PassiveHealthOptions().setMaxEjectionTime(v).getMaxEjectionTime());
     Random random = new Random(11);
