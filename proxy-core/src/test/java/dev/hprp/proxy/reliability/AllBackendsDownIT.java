@@ -1,5 +1,6 @@
 package dev.hprp.proxy.reliability;
 
+import static dev.hprp.proxy.testing.TestBackend.Mode.ECHO;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -79,10 +80,7 @@ class AllBackendsDownIT {
   void clientsAreClosedPromptlyWhileAllAreDownAndServedAsSoonAsOneIsBack(Health health, Returning returning)
       throws Exception {
     Vertx vertx = nativeVertx.get();
-    List<TestBackend> backends = List.of(
-        TestBackend.start(vertx, TestBackend.Mode.ECHO).await(),
-        TestBackend.start(vertx, TestBackend.Mode.ECHO).await(),
-        TestBackend.start(vertx, TestBackend.Mode.ECHO).await());
+    List<TestBackend> backends = Proxies.backends(vertx, ECHO, ECHO, ECHO);
     Proxies.warmUp(vertx, backends.get(0));
     List<HealthListener.Transition> transitions = new CopyOnWriteArrayList<>();
     ReverseProxy proxy = health.settings.apply(Proxies.builder(vertx, backends))

@@ -1,5 +1,6 @@
 package dev.hprp.proxy.reliability;
 
+import static dev.hprp.proxy.testing.TestBackend.Mode.ECHO;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -7,8 +8,8 @@ import dev.hprp.proxy.BackendHealth;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.health.HealthListener;
 import dev.hprp.proxy.health.PassiveHealthOptions;
-import dev.hprp.proxy.testing.Figures;
 import dev.hprp.proxy.testing.EchoStream;
+import dev.hprp.proxy.testing.Figures;
 import dev.hprp.proxy.testing.LoadClient;
 import dev.hprp.proxy.testing.NativeVertx;
 import dev.hprp.proxy.testing.TestBackend;
@@ -52,10 +53,7 @@ class BackendKillUnderLoadIT {
   @Timeout(value = 600, unit = TimeUnit.SECONDS)
   void newConnectionsNeverFailWhileABackendIsKilledAndRestarted() throws Exception {
     Vertx vertx = nativeVertx.get();
-    List<TestBackend> backends = List.of(
-        TestBackend.start(vertx, TestBackend.Mode.ECHO).await(),
-        TestBackend.start(vertx, TestBackend.Mode.ECHO).await(),
-        TestBackend.start(vertx, TestBackend.Mode.ECHO).await());
+    List<TestBackend> backends = Proxies.backends(vertx, ECHO, ECHO, ECHO);
     TestBackend victim = backends.get(1);
     List<HealthListener.Transition> transitions = new CopyOnWriteArrayList<>();
     ReverseProxy proxy = Proxies.builder(vertx, backends)

@@ -1,5 +1,6 @@
 package dev.hprp.proxy.reliability;
 
+import static dev.hprp.proxy.testing.TestBackend.Mode.ECHO;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -44,10 +45,7 @@ class ConcurrentConnectionsIT {
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
   void holdsThousandsOfConnectionsAtOnceAndReleasesEveryDescriptorAfterwards() throws Exception {
     Vertx vertx = nativeVertx.get();
-    List<TestBackend> backends = List.of(
-        TestBackend.start(vertx, TestBackend.Mode.ECHO).await(),
-        TestBackend.start(vertx, TestBackend.Mode.ECHO).await(),
-        TestBackend.start(vertx, TestBackend.Mode.ECHO).await());
+    List<TestBackend> backends = Proxies.backends(vertx, ECHO, ECHO, ECHO);
     Proxies.warmUp(vertx, backends.get(0));
     ReverseProxy proxy = Proxies.builder(vertx, backends).build();
     proxy.start().await(10, TimeUnit.SECONDS);

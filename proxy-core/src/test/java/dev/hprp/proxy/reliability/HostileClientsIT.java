@@ -1,11 +1,12 @@
 package dev.hprp.proxy.reliability;
 
+import static dev.hprp.proxy.testing.TestBackend.Mode.ECHO;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.hprp.proxy.ReverseProxy;
-import dev.hprp.proxy.testing.Figures;
 import dev.hprp.proxy.testing.EchoStream;
+import dev.hprp.proxy.testing.Figures;
 import dev.hprp.proxy.testing.LoadClient;
 import dev.hprp.proxy.testing.NativeVertx;
 import dev.hprp.proxy.testing.Resources;
@@ -23,6 +24,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -38,18 +41,32 @@ class HostileClientsIT {
   private static final Buffer PING = Buffer.buffer("ping");
   private static final int FD_TOLERANCE = 16;
 
+  private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(1);
+
   @RegisterExtension
   final NativeVertx nativeVertx = new NativeVertx();
+  private Vertx vertx;
+  private List<TestBackend> backends;
+  private ReverseProxy proxy;
+  private int baselineFds;
+
+  @BeforeEach
+  void startProxy() throws Exception {
+    vertx = nativeVertx.get();
+    backends = Proxies.backends(vertx, ECHO, ECHO, ECHO);
+    proxy = Proxies.builder(vertx, backends).with(Proxies.loopback().setIdleTimeout(IDLE_TIMEOUT)).build();
+    proxy.start().await(10, TimeUnit.SECONDS);
+    baselineFds = Resources.openFiles();
+  }
+
+  @AfterEach
+  void closeProxy() throws Exception {
+    proxy.close().await(10, TimeUnit.SECONDS);
+  }
 
   @Test
   void silentClientsAreCutByTheIdleTimeoutWhileOthersAreServed() throws Exception {
-    Vertx vertx = nativeVertx.get();
-    List<TestBackend> backends = echoBackends(vertx);
-    Duration idleTimeout = Duration.ofSeconds(1);
-    ReverseProxy proxy = Proxies.builder(vertx, backends).with(Proxies.loopback().setIdleTimeout(idleTimeout)).build();
-    proxy.start().await(10, TimeUnit.SECONDS);
     NetClient client = vertx.createNetClient();
-
     int silent = 100;
     long connected = System.nanoTime();
     List<NetSocket> sockets = new ArrayList<>();
@@ -64,25 +81,18 @@ class HostileClientsIT {
     List<Long> closedAt = Future.all(closes).await(10, TimeUnit.SECONDS).<Long>list();
     long latest = closedAt.stream().mapToLong(t -> t - connected).max().orElseThrow();
     assertThat(closedAt).allSatisfy(t -> assertThat(t - connected).as("cut by the idle timeout")
-        .isGreaterThanOrEqualTo(idleTimeout.toNanos()));
-    assertThat(latest).isLessThan(idleTimeout.toNanos() + TimeUnit.SECONDS.toNanos(3));
-    assertSettled(proxy, backends);
+        .isGreaterThanOrEqualTo(IDLE_TIMEOUT.toNanos()));
+    assertThat(latest).isLessThan(IDLE_TIMEOUT.toNanos() + TimeUnit.SECONDS.toNanos(3));
+    assertSettled();
     Figures.record("silent clients", "silent clients cut by the idle timeout / clients served meanwhile",
         silent + " / " + load.succeeded());
     Figures.record("silent clients", "last silent client closed after", Figures.millis(latest));
-    proxy.close().await(10, TimeUnit.SECONDS);
   }
 
   @Test
   void junkIsRelayedVerbatimAndJunkThenCloseLeavesNothingBehind() throws Exception {
-    Vertx vertx = nativeVertx.get();
-    List<TestBackend> backends = echoBackends(vertx);
-    ReverseProxy proxy = Proxies.builder(vertx, backends).build();
-    proxy.start().await(10, TimeUnit.SECONDS);
     NetClient client = vertx.createNetClient();
-    int baselineFds = Resources.openFiles();
-    LoadClient load = LoadClient.start(vertx, proxy.actualPort(), PING, PING, 4, Long.MAX_VALUE, Duration.ofSeconds(5));
-
+    LoadClient load = backgroundLoad();
     List<Buffer> junk = junk();
     for (Buffer payload : junk) {
       Buffer echoed = echo(client, proxy.actualPort(), payload).await(20, TimeUnit.SECONDS);
@@ -99,26 +109,17 @@ class HostileClientsIT {
     load.stop().await(10, TimeUnit.SECONDS);
 
     assertThat(load.failures()).isEmpty();
-    assertSettled(proxy, backends);
-    await("descriptors back to the baseline").atMost(Duration.ofSeconds(10))
-        .until(() -> Resources.openFiles() <= baselineFds + FD_TOLERANCE);
+    assertSettled();
     Figures.record("junk from clients", "junk payloads echoed byte for byte / then hit-and-run",
         junk.size() + " / " + junk.size());
     Figures.record("junk from clients", "clients served meanwhile", load.succeeded());
-    proxy.close().await(10, TimeUnit.SECONDS);
   }
 
   @Test
   void clientsResettingMidTransferFreeTheirBackendConnectionsWhileOthersAreServed() throws Exception {
-    Vertx vertx = nativeVertx.get();
-    List<TestBackend> backends = echoBackends(vertx);
-    ReverseProxy proxy = Proxies.builder(vertx, backends).build();
-    proxy.start().await(10, TimeUnit.SECONDS);
     // SO_LINGER 0: close sends a reset and drops whatever is unsent.
     NetClient resetting = vertx.createNetClient(new NetClientOptions().setSoLinger(0));
-    int baselineFds = Resources.openFiles();
-    LoadClient load = LoadClient.start(vertx, proxy.actualPort(), PING, PING, 4, Long.MAX_VALUE, Duration.ofSeconds(5));
-
+    LoadClient load = backgroundLoad();
     int streams = 50;
     List<EchoStream> opened = new ArrayList<>();
     for (int i = 0; i < streams; i++) {
@@ -129,29 +130,26 @@ class HostileClientsIT {
         .until(() -> opened.stream().allMatch(s -> s.echoed() >= 256 * 1024));
     Future.all(opened.stream().map(EchoStream::abort).toList()).await(10, TimeUnit.SECONDS);
     load.stop().await(10, TimeUnit.SECONDS);
-    assertSettled(proxy, backends);
 
     assertThat(load.failures()).isEmpty();
     assertThat(opened).noneMatch(EchoStream::corrupt);
-    await("descriptors back to the baseline").atMost(Duration.ofSeconds(10))
-        .until(() -> Resources.openFiles() <= baselineFds + FD_TOLERANCE);
+    assertSettled();
     Figures.record("clients resetting mid-transfer", "streams reset after at least 256 KiB echoed", streams);
     Figures.record("clients resetting mid-transfer", "clients served meanwhile", load.succeeded());
-    proxy.close().await(10, TimeUnit.SECONDS);
   }
 
-  private static List<TestBackend> echoBackends(Vertx vertx) {
-    return List.of(
-        TestBackend.start(vertx, TestBackend.Mode.ECHO).await(),
-        TestBackend.start(vertx, TestBackend.Mode.ECHO).await(),
-        TestBackend.start(vertx, TestBackend.Mode.ECHO).await());
+  /** Ordinary clients, four at a time, until stopped: each must be served. */
+  private LoadClient backgroundLoad() {
+    return LoadClient.start(vertx, proxy.actualPort(), PING, PING, 4, Long.MAX_VALUE, Duration.ofSeconds(5));
   }
 
-  /** Active counters at 0 and the backends' side of every relay closed. */
-  private static void assertSettled(ReverseProxy proxy, List<TestBackend> backends) {
+  /** Active counters at 0, the backends' side of every relay closed, descriptors back to the baseline. */
+  private void assertSettled() {
     Proxies.awaitNoActiveConnections(proxy);
     await("the proxy closed every backend connection").atMost(Duration.ofSeconds(10))
         .until(() -> backends.stream().allMatch(b -> b.sockets().isEmpty()));
+    await("descriptors back to the baseline").atMost(Duration.ofSeconds(10))
+        .until(() -> Resources.openFiles() <= baselineFds + FD_TOLERANCE);
   }
 
   private static Future<Long> closedAt(NetSocket socket) {

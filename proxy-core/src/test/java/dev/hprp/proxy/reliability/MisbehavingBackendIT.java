@@ -1,5 +1,8 @@
 package dev.hprp.proxy.reliability;
 
+import static dev.hprp.proxy.testing.TestBackend.Mode.ECHO;
+import static dev.hprp.proxy.testing.TestBackend.Mode.RESET_ON_ACCEPT;
+import static dev.hprp.proxy.testing.TestBackend.Mode.UNRESPONSIVE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -45,9 +48,7 @@ class MisbehavingBackendIT {
     Vertx vertx = nativeVertx.get();
     Duration connectTimeout = Duration.ofMillis(250);
     try (HandshakeBlackHole hole = HandshakeBlackHole.open()) {
-      List<TestBackend> healthy = List.of(
-          TestBackend.start(vertx, TestBackend.Mode.ECHO).await(),
-          TestBackend.start(vertx, TestBackend.Mode.ECHO).await());
+      List<TestBackend> healthy = Proxies.backends(vertx, ECHO, ECHO);
       ReverseProxy proxy = ReverseProxy.builder(vertx)
           .backends(List.of(hole.backend(), healthy.get(0).backend(), healthy.get(1).backend()))
           .with(Proxies.loopback().setConnectTimeout(connectTimeout))
@@ -89,7 +90,7 @@ class MisbehavingBackendIT {
   void idleTimeoutDoesNotCutAClientWhileTheProxyIsStillConnecting() throws Exception {
     Vertx vertx = nativeVertx.get();
     try (HandshakeBlackHole hole = HandshakeBlackHole.open()) {
-      TestBackend echo = TestBackend.start(vertx, TestBackend.Mode.ECHO).await();
+      TestBackend echo = TestBackend.start(vertx, ECHO).await();
       Proxies.warmUp(vertx, echo);
       ReverseProxy proxy = ReverseProxy.builder(vertx)
           .backends(List.of(hole.backend(), echo.backend()))
@@ -114,10 +115,7 @@ class MisbehavingBackendIT {
   @Test
   void silentBackendIsCutByTheIdleTimeoutWhileTheOthersServe() throws Exception {
     Vertx vertx = nativeVertx.get();
-    List<TestBackend> backends = List.of(
-        TestBackend.start(vertx, TestBackend.Mode.UNRESPONSIVE).await(),
-        TestBackend.start(vertx, TestBackend.Mode.ECHO).await(),
-        TestBackend.start(vertx, TestBackend.Mode.ECHO).await());
+    List<TestBackend> backends = Proxies.backends(vertx, UNRESPONSIVE, ECHO, ECHO);
     Proxies.warmUp(vertx, backends.get(1));
     Duration idleTimeout = Duration.ofMillis(500);
     ReverseProxy proxy = Proxies.builder(vertx, backends)
@@ -150,10 +148,7 @@ class MisbehavingBackendIT {
   @Test
   void resetOnAcceptClosesItsClientsAtOnceAndCountsThemAsRelayed() throws Exception {
     Vertx vertx = nativeVertx.get();
-    List<TestBackend> backends = List.of(
-        TestBackend.start(vertx, TestBackend.Mode.RESET_ON_ACCEPT).await(),
-        TestBackend.start(vertx, TestBackend.Mode.ECHO).await(),
-        TestBackend.start(vertx, TestBackend.Mode.ECHO).await());
+    List<TestBackend> backends = Proxies.backends(vertx, RESET_ON_ACCEPT, ECHO, ECHO);
     ReverseProxy proxy = Proxies.builder(vertx, backends).build();
     proxy.start().await();
 

@@ -11,6 +11,7 @@ import dev.hprp.proxy.testing.TestBackend;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -25,6 +26,11 @@ final class Proxies {
   static final String CLOSED_UNANSWERED = "closed after 0 of \\d+ answer bytes|error: .*Connection reset by peer";
 
   private Proxies() {
+  }
+
+  /** Starts one test backend per mode given, in that order, on loopback and ephemeral ports. */
+  static List<TestBackend> backends(Vertx vertx, TestBackend.Mode... modes) {
+    return Arrays.stream(modes).map(mode -> TestBackend.start(vertx, mode).await()).toList();
   }
 
   /** A builder for a proxy on {@code 127.0.0.1} and an ephemeral port in front of {@code backends}. */

@@ -1,5 +1,6 @@
 package dev.hprp.proxy.reliability;
 
+import static dev.hprp.proxy.testing.TestBackend.Mode.FIXED_RESPONSE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -45,10 +46,7 @@ class ShortConnectionsIT {
   @Timeout(value = 3600, unit = TimeUnit.SECONDS)
   void manyShortConnectionsInARowLeaveNoDescriptorOrHeapBehind() throws Exception {
     Vertx vertx = nativeVertx.get();
-    List<TestBackend> backends = List.of(
-        TestBackend.start(vertx, TestBackend.Mode.FIXED_RESPONSE).await(),
-        TestBackend.start(vertx, TestBackend.Mode.FIXED_RESPONSE).await(),
-        TestBackend.start(vertx, TestBackend.Mode.FIXED_RESPONSE).await());
+    List<TestBackend> backends = Proxies.backends(vertx, FIXED_RESPONSE, FIXED_RESPONSE, FIXED_RESPONSE);
     ReverseProxy proxy = Proxies.builder(vertx, backends).build();
     proxy.start().await(10, TimeUnit.SECONDS);
     Buffer request = Buffer.buffer("hi");
