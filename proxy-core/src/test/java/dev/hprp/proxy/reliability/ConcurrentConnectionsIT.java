@@ -67,9 +67,9 @@ class ConcurrentConnectionsIT {
 
     HeldConnections.closeAll(sockets, 30);
     Proxies.awaitNoActiveConnections(proxy);
-    await("every descriptor released").atMost(Duration.ofSeconds(15))
+    await("every descriptor released").atMost(Proxies.SETTLE)
         .until(() -> Resources.openFiles() <= baselineFds + FD_TOLERANCE);
-    await("the backends saw every connection close").atMost(Duration.ofSeconds(5))
+    await("the backends saw every connection close").atMost(Proxies.SETTLE)
         .until(() -> backends.stream().allMatch(b -> b.sockets().isEmpty()));
     String scenario = CONNECTIONS + " concurrent connections (in-JVM: client + proxy + backend)";
     Figures.record(scenario, "accepted and relayed", CONNECTIONS);
