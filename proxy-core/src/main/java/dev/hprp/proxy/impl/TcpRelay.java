@@ -2,7 +2,7 @@ package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.balancer.SelectionContext;
 import io.vertx.core.AsyncResult;
-import io.vertx.core.Future;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
@@ -16,16 +16,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Confined to the client's event loop: every callback runs there, so no field needs synchronisation.
  *
- * <p>Close policy: each direction is a {@code pipeTo}, which ends its destination (close after pending writes flush)
- * once its source has ended and every byte read from it was written, so a side that closes still has its last bytes
- * delivered. A pipe that fails (a reset, a write error) closes both sockets at once, since no more bytes can be
- * delivered. When both sockets are closed the backend's active count drops, exactly once.
+ * <p>Close policy: each direction is a {@link ByteRelay} (a copy-free {@code pipeTo}); when its source has ended and
+ * every byte read from it was handed over, its destination is ended (closed after pending writes flush), so a side
+ * that closes still has its last bytes delivered. A direction that fails (a reset, a read error) closes both sockets
+ * at once, since no more bytes can be delivered. When both sockets are closed the backend's active count drops,
+ * exactly once.
  */
 final class TcpRelay implements SelectionContext {
 
   private static final Logger log = LoggerFactory.getLogger(TcpRelay.class);
 
-  private final NetSocket client;
+  private final NetSocketInternal client;
   private final NetClient netClient;
   private final BackendRegistry registry;
   private final HealthMonitor monitor;
@@ -34,11 +35,11 @@ final class TcpRelay implements SelectionContext {
   /** Backends that failed for this client; allocated on the first failure only. */
   private BitSet tried;
   private BackendStateImpl backend;
-  private NetSocket upstream;
+  private NetSocketInternal upstream;
   private boolean clientOpen = true;
   private boolean upstreamOpen;
 
-  private TcpRelay(NetSocket client, NetClient netClient, BackendRegistry registry, HealthMonitor monitor,
+  private TcpRelay(NetSocketInternal client, NetClient netClient, BackendRegistry registry, HealthMonitor monitor,
       int maxAttempts) {
     this.client = client;
     this.netClient = netClient;
@@ -52,7 +53,7 @@ final class TcpRelay implements SelectionContext {
       int maxAttempts) {
     // Pause first: a socket with no data handler drops what it reads, and the backend is not connected yet.
     client.pause();
-    TcpRelay relay = new TcpRelay(client, netClient, registry, monitor, maxAttempts);
+    TcpRelay relay = new TcpRelay((NetSocketInternal) client, netClient, registry, monitor, maxAttempts);
     client.closeHandler(v -> relay.clientClosed());
     relay.connectNext();
   }
@@ -88,18 +89,24 @@ final class TcpRelay implements SelectionContext {
     }
     monitor.connectSucceeded(candidate);
     backend = candidate;
-    upstream = ar.result();
+    upstream = (NetSocketInternal) ar.result();
     backend.connectionOpened();
     upstreamOpen = true;
     upstream.closeHandler(v -> upstreamClosed());
     // Wired even when the client closed while we connected: its bytes still queued behind the pause are relayed,
     // then its pipe ends the upstream.
-    client.pipeTo(new CountingWriteStream(upstream, backend.bytesToBackend)).onComplete(this::pipeDone);
-    upstream.pipeTo(new CountingWriteStream(client, backend.bytesFromBackend)).onComplete(this::pipeDone);
+    ByteRelay.start(client, upstream, backend.bytesToBackend).onComplete(result -> directionDone(result, upstream));
+    ByteRelay.start(upstream, client, backend.bytesFromBackend).onComplete(result -> directionDone(result, client));
   }
 
-  private void pipeDone(AsyncResult<Void> ar) {
-    if (ar.failed()) {
+  /**
+   * A direction finished. Its source ended: end the other side, which closes it once the bytes already handed to it
+   * are flushed. Its source failed: nothing more can be delivered either way, so close both at once.
+   */
+  private void directionDone(AsyncResult<Void> ar, NetSocket destination) {
+    if (ar.succeeded()) {
+      destination.end();
+    } else {
       log.debug("{} <-> {}: relay failed: {}", client.remoteAddress(), backend, ar.cause().getMessage());
       client.close();
       upstream.close();
