@@ -5,6 +5,7 @@ import dev.hprp.proxy.health.HealthCheck;
 import dev.hprp.proxy.health.HealthCheckOptions;
 import dev.hprp.proxy.health.HealthListener;
 import dev.hprp.proxy.health.PassiveHealthOptions;
+import dev.hprp.proxy.impl.Durations;
 import dev.hprp.proxy.impl.ProxyConfig;
 import dev.hprp.proxy.impl.ReverseProxyImpl;
 import io.vertx.core.Vertx;
@@ -104,8 +105,9 @@ public final class ReverseProxyBuilder {
       }
     }
     if (passiveHealthOptions.getMaxEjectionTime().compareTo(passiveHealthOptions.getBaseEjectionTime()) < 0) {
-      throw new IllegalStateException("passive health: maxEjectionTime " + passiveHealthOptions.getMaxEjectionTime()
-          + " is below baseEjectionTime " + passiveHealthOptions.getBaseEjectionTime());
+      throw new IllegalStateException("passive health: maxEjectionTime "
+          + Durations.format(passiveHealthOptions.getMaxEjectionTime()) + " is below baseEjectionTime "
+          + Durations.format(passiveHealthOptions.getBaseEjectionTime()));
     }
     return new ReverseProxyImpl(vertx, new ProxyConfig(
         List.copyOf(backends),

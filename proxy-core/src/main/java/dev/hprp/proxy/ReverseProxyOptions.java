@@ -1,5 +1,6 @@
 package dev.hprp.proxy;
 
+import dev.hprp.proxy.impl.Durations;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -98,8 +99,8 @@ public final class ReverseProxyOptions {
   /** Sets the idle timeout: 1 ms to 7 days (long-lived tunnels such as database sessions need long ones). */
   public ReverseProxyOptions setIdleTimeout(Duration idleTimeout) {
     Objects.requireNonNull(idleTimeout, "idleTimeout");
-    if (idleTimeout.toMillis() < 1 || idleTimeout.compareTo(Duration.ofDays(7)) > 0) {
-      throw new IllegalArgumentException("idleTimeout: " + idleTimeout + " (expected: 1ms-7d)");
+    if (!Durations.within(idleTimeout, Duration.ofMillis(1), Duration.ofDays(7))) {
+      throw new IllegalArgumentException("idleTimeout: " + Durations.format(idleTimeout) + " (expected: 1ms-7d)");
     }
     this.idleTimeout = idleTimeout;
     return this;
@@ -138,8 +139,8 @@ public final class ReverseProxyOptions {
 
   private static Duration checkDuration(String name, Duration value) {
     Objects.requireNonNull(value, name);
-    if (value.toMillis() < 1 || value.compareTo(Duration.ofHours(1)) > 0) {
-      throw new IllegalArgumentException(name + ": " + value + " (expected: 1ms-1h)");
+    if (!Durations.within(value, Duration.ofMillis(1), Duration.ofHours(1))) {
+      throw new IllegalArgumentException(name + ": " + Durations.format(value) + " (expected: 1ms-1h)");
     }
     return value;
   }

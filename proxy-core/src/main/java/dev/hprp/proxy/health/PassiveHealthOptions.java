@@ -1,5 +1,6 @@
 package dev.hprp.proxy.health;
 
+import dev.hprp.proxy.impl.Durations;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -109,8 +110,8 @@ public final class PassiveHealthOptions {
 
   private static Duration checkDuration(String name, Duration value) {
     Objects.requireNonNull(value, name);
-    if (value.toMillis() < 10 || value.compareTo(Duration.ofHours(1)) > 0) {
-      throw new IllegalArgumentException(name + ": " + value + " (expected: 10ms-1h)");
+    if (!Durations.within(value, Duration.ofMillis(10), Duration.ofHours(1))) {
+      throw new IllegalArgumentException(name + ": " + Durations.format(value) + " (expected: 10ms-1h)");
     }
     return value;
   }

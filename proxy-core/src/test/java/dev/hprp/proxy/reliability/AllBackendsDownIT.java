@@ -70,10 +70,9 @@ class AllBackendsDownIT {
   }
 
   /**
-   * KNOWN BUG for {@code PASSIVE, EJECTED} (fails until fixed; see the reliability report): when the backend passive
-   * health ejected is the only one back, the proxy keeps trying the two eligible (but dead) backends and closes every
-   * client for the rest of the 30 s ejection, instead of failing open to the ejected one once the eligible ones
-   * failed for that client.
+   * {@code PASSIVE, EJECTED} guards a fixed bug: when the backend passive health ejected was the only one back, the
+   * proxy kept trying the two eligible (but dead) backends and closed every client for the rest of the 30 s
+   * ejection. Now a client whose eligible backends all failed is tried on the others too.
    */
   @ParameterizedTest(name = "{0} health, {1} backend returns")
   @CsvSource({"PASSIVE, EJECTED", "PASSIVE, OTHER", "ACTIVE, EJECTED", "ACTIVE, OTHER"})

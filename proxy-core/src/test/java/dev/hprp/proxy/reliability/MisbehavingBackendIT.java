@@ -81,9 +81,9 @@ class MisbehavingBackendIT {
   }
 
   /**
-   * KNOWN BUG (fails until fixed; see the reliability report): the client socket's idle timer runs while the proxy is
-   * still connecting, so a client whose connect fails over after a timeout longer than the idle timeout is closed as
-   * "idle" although it sent its request at once and only the proxy was waiting. {@link
+   * Guards a fixed bug: the client socket's idle timer ran while the proxy was still connecting, so a client whose
+   * connect failed over after a timeout longer than the idle timeout was closed as "idle" although it sent its
+   * request at once and only the proxy was waiting. {@link
    * dev.hprp.proxy.ReverseProxyOptions#getIdleTimeout()} promises to cut only a relayed connection with no traffic.
    */
   @Test

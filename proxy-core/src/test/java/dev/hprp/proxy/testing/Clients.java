@@ -14,6 +14,16 @@ public final class Clients {
   }
 
   /**
+   * Runs {@code action} on a fresh event-loop context and returns its result: a socket must be driven from its own
+   * event loop, or its handlers race with the data they are meant to see.
+   */
+  public static <T> Future<T> onEventLoop(Vertx vertx, java.util.function.Supplier<Future<T>> action) {
+    Promise<T> result = Promise.promise();
+    vertx.getOrCreateContext().runOnContext(v -> action.get().onComplete(result));
+    return result.future();
+  }
+
+  /**
    * Connects to {@code 127.0.0.1:port}, writes {@code request}, and collects everything received until the
    * connection closes.
    */

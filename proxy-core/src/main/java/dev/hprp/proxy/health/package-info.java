@@ -1,0 +1,9 @@
+/**
+ * Backend health: the {@link dev.hprp.proxy.health.HealthCheck} SPI with its built-ins
+ * ({@link dev.hprp.proxy.health.HealthCheck#tcpConnect()}, {@link dev.hprp.proxy.health.HealthCheck#httpGet(String)}),
+ * the schedule and thresholds of active checks ({@link dev.hprp.proxy.health.HealthCheckOptions}, HAProxy's
+ * {@code inter}/{@code rise}/{@code fall}), passive outlier ejection
+ * ({@link dev.hprp.proxy.health.PassiveHealthOptions}) and transition events
+ * ({@link dev.hprp.proxy.health.HealthListener}). One monitor inside the proxy runs every policy; checks only probe.
+ */
+package dev.hprp.proxy.health;

@@ -1,0 +1,10 @@
+/**
+ * HPRP's public API: an embeddable TCP reverse proxy on Vert.x 5.
+ *
+ * <p>Start with {@link dev.hprp.proxy.ReverseProxy#builder(io.vertx.core.Vertx)}: give it {@link
+ * dev.hprp.proxy.Backend}s, optionally a {@link dev.hprp.proxy.balancer.Balancer}, a
+ * {@link dev.hprp.proxy.health.HealthCheck} and {@link dev.hprp.proxy.ReverseProxyOptions}, then
+ * {@code build().start()}. {@link dev.hprp.proxy.ReverseProxy#backends()} reports each backend's
+ * {@link dev.hprp.proxy.BackendStatus}. Everything under {@code dev.hprp.proxy.impl} is internal.
+ */
+package dev.hprp.proxy;

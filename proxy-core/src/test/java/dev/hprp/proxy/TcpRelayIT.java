@@ -1,0 +1,194 @@
+package dev.hprp.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hprp.proxy.balancer.Balancer;
+import dev.hprp.proxy.testing.AllBalancers;
+import dev.hprp.proxy.testing.Await;
+import dev.hprp.proxy.testing.Clients;
+import dev.hprp.proxy.testing.Flood;
+import dev.hprp.proxy.testing.Payloads;
+import dev.hprp.proxy.testing.TestBackend;
+import dev.hprp.proxy.testing.TestData;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import io.vertx.junit5.VertxExtension;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The relay end to end, under every balancer: bytes exact both ways, backpressure, and the close policy. */
+@ExtendWith(VertxExtension.class)
+class TcpRelayIT {
+
+  private static final long SIXTY_FOUR_MIB = 64L * 1024 * 1024;
+  private static final long EIGHT_MIB = 8L * 1024 * 1024;
+
+  private ReverseProxy proxy;
+  /**
+   * Held in a field: Vert.x closes a client, and every socket it opened, once the client is unreachable, so a client
+   * created inline can vanish mid-test.
+   */
+  private NetClient client;
+
+  static Stream<Balancer> balancers() {
+    return AllBalancers.all();
+  }
+
+  @BeforeEach
+  void createClient(Vertx vertx) {
+    client = vertx.createNetClient();
+  }
+
+  @AfterEach
+  void closeProxy() {
+    if (proxy != null) {
+      proxy.close().await();
+    }
+  }
+
+  private void startProxy(Vertx vertx, Balancer balancer, List<Backend> backends) {
+    proxy = ReverseProxy.builder(vertx)
+        .backends(backends)
+        .balancer(balancer)
+        .with(new ReverseProxyOptions().setHost("127.0.0.1").setPort(0))
+        .build();
+    proxy.start().await();
+  }
+
+  private static List<TestBackend> threeBackends(Vertx vertx, TestBackend.Mode mode) {
+    List<TestBackend> backends = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      backends.add(TestBackend.start(vertx, mode).await());
+    }
+    return backends;
+  }
+
+  private static List<Backend> addresses(List<TestBackend> backends) {
+    return backends.stream().map(TestBackend::backend).toList();
+  }
+
+  @ParameterizedTest
+  @MethodSource("balancers")
+  void relaysSixtyFourMibEachWayConcurrentlyByteExact(Balancer balancer, Vertx vertx) {
+    startProxy(vertx, balancer, addresses(threeBackends(vertx, TestBackend.Mode.ECHO)));
+    String expected = TestData.properties("payloads.properties").getProperty("seed42.64MiB.sha256");
+
+    List<String> digests = Clients.onEventLoop(vertx, () -> client.connect(proxy.actualPort(), "127.0.0.1")
+        .compose(socket -> {
+          Future<String> received = Payloads.receive(socket, SIXTY_FOUR_MIB);
+          Future<String> sent = Payloads.send(socket, SIXTY_FOUR_MIB, 42);
+          return Future.all(sent, received).eventually(socket::close)
+              .map(all -> List.of(sent.result(), received.result()));
+        })).await();
+
+    assertThat(digests).containsExactly(expected, expected);
+    assertThat(proxy.backends().stream().mapToLong(BackendStatus::bytesToBackend).sum()).isEqualTo(SIXTY_FOUR_MIB);
+    assertThat(proxy.backends().stream().mapToLong(BackendStatus::bytesFromBackend).sum())
+        .isEqualTo(SIXTY_FOUR_MIB);
+  }
+
+  @ParameterizedTest
+  @MethodSource("balancers")
+  void pausesClientWhenBackendStopsReadingAndLosesNothing(Balancer balancer, Vertx vertx) {
+    List<TestBackend> stalled = threeBackends(vertx, TestBackend.Mode.UNRESPONSIVE);
+    startProxy(vertx, balancer, addresses(stalled));
+
+    // The backend reads nothing, so every byte the client gets rid of sits in kernel buffers or in the proxy; a
+    // proxy without backpressure would absorb all of it.
+    Flood flood = Flood.start(vertx, proxy.actualPort(), 512L * 1024 * 1024).await();
+    long total = flood.stalled().await();
+
+    // Kernel socket buffers on the path (client send, proxy receive and send, backend receive) hold a few MiB each
+    // under loopback autotuning; anything past that would be the proxy buffering.
+    assertThat(total).isLessThan(48L * 1024 * 1024);
+    assertThat(proxy.backends().stream().mapToLong(BackendStatus::bytesToBackend).sum())
+        .isLessThanOrEqualTo(total);
+
+    // The backend starts reading: every byte written arrives, none lost.
+    NetSocket backendSide = stalled.stream().flatMap(backend -> backend.sockets().stream()).findFirst().orElseThrow();
+    Promise<Long> arrived = Promise.promise();
+    long[] count = {0};
+    backendSide.handler(buffer -> {
+      count[0] += buffer.length();
+      if (count[0] == total) {
+        arrived.tryComplete(count[0]);
+      }
+    });
+    backendSide.resume();
+    assertThat(arrived.future().await()).isEqualTo(total);
+    flood.close().await();
+  }
+
+  @ParameterizedTest
+  @MethodSource("balancers")
+  void deliversBackendsLastBytesBeforeClosingTheClient(Balancer balancer, Vertx vertx) {
+    NetServer sender = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.1").setPort(0))
+        .connectHandler(socket -> Payloads.send(socket, EIGHT_MIB, 7).onComplete(ar -> socket.close()));
+    sender.listen().await();
+    startProxy(vertx, balancer, List.of(new Backend("127.0.0.1", sender.actualPort())));
+
+    Promise<Void> closed = Promise.promise();
+    String received = Clients.onEventLoop(vertx, () -> client.connect(proxy.actualPort(), "127.0.0.1")
+        .compose(socket -> {
+          socket.closeHandler(v -> closed.complete());
+          return Payloads.receive(socket, EIGHT_MIB);
+        })).await();
+
+    assertThat(received).isEqualTo(Payloads.sha256Of(EIGHT_MIB, 7));
+    closed.future().await();
+    Await.noActiveConnections(proxy);
+  }
+
+  @ParameterizedTest
+  @MethodSource("balancers")
+  void deliversClientsLastBytesBeforeClosingTheBackend(Balancer balancer, Vertx vertx) {
+    Promise<String> backendReceived = Promise.promise();
+    Promise<Void> backendClosed = Promise.promise();
+    NetServer receiver = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.1").setPort(0))
+        .connectHandler(socket -> {
+          Payloads.receive(socket, EIGHT_MIB).onComplete(backendReceived);
+          socket.closeHandler(v -> backendClosed.complete());
+        });
+    receiver.listen().await();
+    startProxy(vertx, balancer, List.of(new Backend("127.0.0.1", receiver.actualPort())));
+
+    Clients.onEventLoop(vertx, () -> client.connect(proxy.actualPort(), "127.0.0.1")
+        .compose(socket -> Payloads.send(socket, EIGHT_MIB, 9).compose(sha -> socket.close()))).await();
+
+    assertThat(backendReceived.future().await()).isEqualTo(Payloads.sha256Of(EIGHT_MIB, 9));
+    backendClosed.future().await();
+    Await.noActiveConnections(proxy);
+  }
+
+  @ParameterizedTest
+  @MethodSource("balancers")
+  void countsEachConnectionOnceAndReturnsToZero(Balancer balancer, Vertx vertx) {
+    List<TestBackend> backends = List.of(
+        TestBackend.named(vertx, "a").await(), TestBackend.named(vertx, "b").await(),
+        TestBackend.named(vertx, "c").await());
+    startProxy(vertx, balancer, addresses(backends));
+
+    List<Future<Buffer>> answers = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      answers.add(Clients.exchange(vertx, client, proxy.actualPort(), Buffer.buffer("x")));
+    }
+    Future.all(answers).await();
+
+    answers.forEach(answer -> assertThat(answer.result().toString()).isIn("a", "b", "c"));
+    Await.noActiveConnections(proxy);
+    assertThat(proxy.backends().stream().mapToLong(BackendStatus::totalConnections).sum()).isEqualTo(60);
+    assertThat(backends.stream().mapToInt(TestBackend::accepted).sum()).isEqualTo(60);
+  }
+}

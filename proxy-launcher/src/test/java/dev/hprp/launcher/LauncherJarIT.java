@@ -1,0 +1,119 @@
+package dev.hprp.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
+
+/** The packaged jar as users run it: starts, answers, logs as configured, and shuts down cleanly on SIGTERM. */
+@Timeout(value = 120, threadMode = ThreadMode.SEPARATE_THREAD)
+class LauncherJarIT {
+
+  private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+), .*transport (.+), ");
+
+  private final BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
+  private Path stderr;
+  private Process process;
+
+  @Test
+  void jarServesTheDemoAndStopsCleanlyOnSigterm() throws Exception {
+    Matcher started = start();
+    if (System.getProperty("os.name").equals("Linux") && System.getProperty("os.arch").equals("amd64")) {
+      assertThat(started.group(2)).as("the fat jar carries Netty's epoll library").isEqualTo("native epoll");
+    }
+
+    assertThat(get(started.group(1))).matches("demo-backend-[1-3]\n");
+
+    // SIGTERM, as Process.destroy() sends, but without closing our end of the child's stdout as it does.
+    assertThat(process.toHandle().destroy()).isTrue();
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
+    assertThat(process.exitValue()).as("128 + SIGTERM").isEqualTo(143);
+    assertThat(stdout.poll(10, TimeUnit.SECONDS))
+        .as("shutdown line; stderr: %s", Files.readString(stderr))
+        .startsWith("hprp stopped: proxy and Vert.x closed in ");
+    // Quiet by default: the command's own start-up line on stdout is all, the library's is not repeated on stderr.
+    assertThat(Files.readString(stderr)).as("quiet by default")
+        .doesNotContain("listening on", "DEBUG", "WARN", "ERROR", "Exception");
+  }
+
+  @Test
+  void verboseLogsEachConnectionAtDebug() throws Exception {
+    Matcher started = start("--verbose");
+
+    get(started.group(1));
+
+    await().atMost(Duration.ofSeconds(30))
+        .until(() -> Files.readString(stderr).matches("(?s).* DEBUG TcpRelay - .* <-> 127\\.0\\.0\\.1:\\d+: closed.*"));
+  }
+
+  /** Starts {@code hprp.jar --demo} on a free loopback port and returns the match of its start-up line. */
+  private Matcher start(String... flags) throws IOException, InterruptedException {
+    Path jar = Path.of(System.getProperty("hprp.jar", "target/hprp.jar"));
+    stderr = Files.createTempFile("hprp-it", ".err");
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
+        // A generous probe timeout: on a busy machine a cold JVM's first HTTP probe can take over a second.
+        "--demo", "--host", "127.0.0.1", "--port", "0", "--health-timeout", "10s"));
+    command.addAll(List.of(flags));
+    process = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
+    Thread reader = new Thread(this::readStdout, "hprp-stdout");
+    reader.setDaemon(true);
+    reader.start();
+
+    String startLine = stdout.poll(60, TimeUnit.SECONDS);
+    assertThat(startLine).as("start-up line; stderr: %s", Files.readString(stderr)).isNotNull();
+    Matcher m = LISTENING.matcher(startLine);
+    assertThat(m.find()).as(startLine).isTrue();
+    return m;
+  }
+
+  /** One HTTP/1.0 request on its own connection, as curl sends it, so the proxied connection closes after it. */
+  private static String get(String port) throws IOException {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), Integer.parseInt(port))) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+      assertThat(response).startsWith("HTTP/1.0 200 OK\r\n");
+      return response.substring(response.indexOf("\r\n\r\n") + 4);
+    }
+  }
+
+  private void readStdout() {
+    try (BufferedReader in = new BufferedReader(
+        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      in.lines().forEach(stdout::add);
+    } catch (IOException | UncheckedIOException e) {
+      stdout.add("stdout unreadable: " + e);
+    }
+  }
+
+  @AfterEach
+  void stop() throws IOException, InterruptedException {
+    if (process != null) {
+      process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+    if (stderr != null) {
+      Files.delete(stderr);
+    }
+  }
+}
