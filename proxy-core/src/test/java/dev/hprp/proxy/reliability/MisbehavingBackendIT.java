@@ -117,14 +117,15 @@ class MisbehavingBackendIT {
     Vertx vertx = nativeVertx.get();
     List<TestBackend> backends = Proxies.backends(vertx, UNRESPONSIVE, ECHO, ECHO);
     Proxies.warmUp(vertx, backends.get(1));
-    Duration idleTimeout = Duration.ofMillis(500);
+    // Long enough that a pause of this busy machine does not cut a client of the echo backends too.
+    Duration idleTimeout = Duration.ofSeconds(2);
     ReverseProxy proxy = Proxies.builder(vertx, backends)
         .with(Proxies.loopback().setIdleTimeout(idleTimeout))
         .build();
     proxy.start().await();
 
-    LoadClient load = LoadClient.start(vertx, proxy.actualPort(), PING, PING, 6, 60, Proxies.EXCHANGE_TIMEOUT);
-    load.done().await(30, TimeUnit.SECONDS);
+    LoadClient load = LoadClient.start(vertx, proxy.actualPort(), PING, PING, 10, 60, Proxies.EXCHANGE_TIMEOUT);
+    load.done().await(60, TimeUnit.SECONDS);
 
     BackendStatus silent = proxy.backends().get(0);
     assertThat(load.failures()).hasSize((int) silent.totalConnections())
