@@ -104,6 +104,7 @@ class AllBackendsDownIT {
       await("every backend marked DOWN").atMost(Proxies.SETTLE).until(() -> proxy.backends().stream()
           .allMatch(b -> b.health() == BackendHealth.DOWN));
     }
+    long failedWhileDown = Proxies.failedConnects(proxy);
     List<BackendHealth> healthWhileDown = proxy.backends().stream().map(BackendStatus::health).toList();
     // Published before the failing client is closed, so known by now. At most half of three may be out: one.
     List<Backend> ejections = transitions.stream().filter(t -> t.to() == BackendHealth.EJECTED)
@@ -125,7 +126,7 @@ class AllBackendsDownIT {
     String scenario = "all backends down, " + health + " health, " + returning + " backend returns";
     Figures.record(scenario, "clients closed while down / slowest close", CLIENTS_WHILE_DOWN + " / "
         + Figures.millis(slowestClose));
-    Figures.record(scenario, "failed connects while down", Proxies.failedConnects(proxy));
+    Figures.record(scenario, "failed connects while down", failedWhileDown);
     Figures.record(scenario, "clients served right after the return", afterReturn.succeeded() + " of 10");
     proxy.close().await(10, TimeUnit.SECONDS);
   }
