@@ -27,11 +27,15 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Continuous traffic through three echo backends while one of them is killed and restarted, twice.
+ * Continuous traffic through three echo backends while one of them is killed and restarted, twice (more under
+ * {@code -Psoak}).
  *
  * <p>Two kinds of traffic run at once: a {@link LoadClient} opening short connections back to back (each must be
- * served: a refused connect fails over to another backend), and long-lived {@link EchoStream}s, some of which are
- * relayed to the victim when it dies (each must be closed promptly, with every byte it got back being one it sent). Passive health is set to short ejections so the restarted backend is back within a second.
+ * served unless it was in flight at the kill: a refused connect fails over to another backend), and long-lived
+ * {@link EchoStream}s, some of which are relayed to the victim when it dies. Those must be closed promptly, with
+ * every byte they got back being one they sent; the close may be a reset rather than a FIN when the dying backend
+ * reset them (the kernel resets a socket closed with unread data), which tells the client its transfer was cut.
+ * Passive health is set to short ejections so the restarted backend is back within a second.
  */
 class BackendKillUnderLoadIT {
 
