@@ -27,11 +27,15 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Continuous traffic through three echo backends while one of them is killed and restarted, twice.
+ * Continuous traffic through three echo backends while one of them is killed and restarted, twice (more under
+ * {@code -Psoak}).
  *
  * <p>Two kinds of traffic run at once: a {@link LoadClient} opening short connections back to back (each must be
- * served: a refused connect fails over to another backend), and long-lived {@link EchoStream}s, some of which are
- * relayed to the victim when it dies (each must be closed promptly, with every byte it got back being one it sent). Passive health is set to short ejections so the restarted backend is back within a second.
+ * served unless it was in flight at the kill: a refused connect fails over to another backend), and long-lived
+ * {@link EchoStream}s, some of which are relayed to the victim when it dies. Those must be closed promptly, with
+ * every byte they got back being one they sent; the close may be a reset rather than a FIN when the dying backend
+ * reset them (the kernel resets a socket closed with unread data), which tells the client its transfer was cut.
+ * Passive health is set to short ejections so the restarted backend is back within a second.
  */
 class BackendKillUnderLoadIT {
 
@@ -68,34 +72,34 @@ class BackendKillUnderLoadIT {
     NetClient streamClient = vertx.createNetClient();
     Buffer ping = Buffer.buffer("ping");
     LoadClient load = LoadClient.start(vertx, port, ping, ping, LOAD_CONCURRENCY, Long.MAX_VALUE,
-        Duration.ofSeconds(5));
+        Proxies.EXCHANGE_TIMEOUT);
 
     List<Kill> kills = new ArrayList<>();
     List<Long> backToTrafficNanos = new ArrayList<>();
     for (int round = 0; round < ROUNDS; round++) {
       List<EchoStream> streams = openStreams(vertx, streamClient, port);
       long served = load.succeeded();
-      await().atMost(Duration.ofSeconds(10)).until(() -> load.succeeded() >= served + 200);
+      await().atMost(Proxies.SETTLE).until(() -> load.succeeded() >= served + 200);
 
       long killStart = System.nanoTime();
       victim.close().await(10, TimeUnit.SECONDS);
       long killDone = System.nanoTime();
-      await("victim's relays closed").atMost(Duration.ofSeconds(5))
+      await("victim's relays closed").atMost(Proxies.SETTLE)
           .until(() -> proxy.backends().get(1).activeConnections() == 0);
       kills.add(new Kill(killStart, killDone, streams.stream().filter(s -> s.closedNanos() != 0).toList()));
       long servedWhileDown = load.succeeded();
-      await().atMost(Duration.ofSeconds(10)).until(() -> load.succeeded() >= servedWhileDown + 200);
+      await().atMost(Proxies.SETTLE).until(() -> load.succeeded() >= servedWhileDown + 200);
       assertStreamsOnSurvivorsStillFlow(streams);
 
       long victimTotal = proxy.backends().get(1).totalConnections();
       long restart = System.nanoTime();
       victim.restart().await(10, TimeUnit.SECONDS);
-      await("restarted backend gets traffic").atMost(Duration.ofSeconds(10))
+      await("restarted backend gets traffic").atMost(Proxies.SETTLE)
           .until(() -> proxy.backends().get(1).totalConnections() > victimTotal);
       backToTrafficNanos.add(System.nanoTime() - restart);
       Future.all(streams.stream().map(EchoStream::close).toList()).await(10, TimeUnit.SECONDS);
     }
-    load.stop().await(10, TimeUnit.SECONDS);
+    load.stop().await(30, TimeUnit.SECONDS);
     Proxies.awaitNoActiveConnections(proxy);
 
     List<LoadClient.Failure> failures = load.failures();
@@ -115,7 +119,7 @@ class BackendKillUnderLoadIT {
       assertThat(cut).as("streams cut by kill %d: every byte echoed was one sent", i + 1)
           .noneMatch(EchoStream::corrupt);
       long slowest = cut.stream().mapToLong(s -> s.closedNanos() - kill.startNanos()).max().orElseThrow();
-      assertThat(slowest).as("slowest close after kill %d", i + 1).isLessThan(TimeUnit.SECONDS.toNanos(2));
+      assertThat(slowest).as("slowest close after kill %d", i + 1).isLessThan(Proxies.PAUSE_ALLOWANCE.toNanos());
       Figures.record(SCENARIO, "kill " + (i + 1) + ": in-flight streams closed (by a reset)", cut.size() + " ("
           + cut.stream().filter(s -> s.error() != null).count() + ")");
       Figures.record(SCENARIO, "kill " + (i + 1) + ": slowest stream close after kill", Figures.millis(slowest));
@@ -123,6 +127,7 @@ class BackendKillUnderLoadIT {
           Figures.millis(backToTrafficNanos.get(i)));
     }
     Figures.record(SCENARIO, "short connections served", load.succeeded());
+    Figures.record(SCENARIO, "client connects retried after an unanswered SYN", load.connectRetries());
     Figures.record(SCENARIO, "short connections failed (all in flight at a kill)", failures.size());
     Figures.record(SCENARIO, "failed connects to the victim (each failed over)",
         proxy.backends().get(1).failedConnects());
@@ -143,7 +148,7 @@ class BackendKillUnderLoadIT {
     List<EchoStream> open = streams.stream().filter(s -> s.closedNanos() == 0).toList();
     assertThat(open).as("streams relayed to the surviving backends").isNotEmpty();
     List<Long> echoed = open.stream().map(EchoStream::echoed).toList();
-    await("surviving streams keep flowing").atMost(Duration.ofSeconds(5)).until(() -> {
+    await("surviving streams keep flowing").atMost(Proxies.SETTLE).until(() -> {
       for (int i = 0; i < open.size(); i++) {
         if (open.get(i).echoed() <= echoed.get(i)) {
           return false;

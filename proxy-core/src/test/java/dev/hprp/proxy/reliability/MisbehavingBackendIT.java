@@ -56,7 +56,7 @@ class MisbehavingBackendIT {
       proxy.start().await();
 
       // One client at a time, so that the failures before the ejection are counted exactly.
-      LoadClient load = LoadClient.start(vertx, proxy.actualPort(), PING, PING, 1, 30, Duration.ofSeconds(5));
+      LoadClient load = LoadClient.start(vertx, proxy.actualPort(), PING, PING, 1, 30, Proxies.EXCHANGE_TIMEOUT);
       load.done().await(30, TimeUnit.SECONDS);
 
       assertThat(load.failures()).isEmpty();
@@ -70,7 +70,7 @@ class MisbehavingBackendIT {
       assertThat(Proxies.totalConnections(proxy)).isEqualTo(30);
       assertThat(load.slowestSuccessNanos()).as("a client that met the black hole waited one connect timeout")
           .isGreaterThanOrEqualTo(connectTimeout.toNanos())
-          .isLessThan(connectTimeout.toNanos() + TimeUnit.SECONDS.toNanos(2));
+          .isLessThan(connectTimeout.plus(Proxies.PAUSE_ALLOWANCE).toNanos());
       Proxies.awaitNoActiveConnections(proxy);
       Figures.record("handshake black hole", "clients served / failed", load.succeeded() + " / 0");
       Figures.record("handshake black hole", "connect timeouts before ejection", holeStatus.failedConnects());
@@ -101,10 +101,10 @@ class MisbehavingBackendIT {
       proxy.start().await();
 
       // Round-robin sends the first client to the black hole: 600 ms of connect timeout, then the echo backend.
-      LoadClient load = LoadClient.start(vertx, proxy.actualPort(), PING, PING, 1, 1, Duration.ofSeconds(5));
+      LoadClient load = LoadClient.start(vertx, proxy.actualPort(), PING, PING, 1, 1, Proxies.EXCHANGE_TIMEOUT);
       load.done().await(10, TimeUnit.SECONDS);
 
-      await("the first connect went to the black hole and timed out").atMost(Duration.ofSeconds(5))
+      await("the first connect went to the black hole and timed out").atMost(Proxies.SETTLE)
           .until(() -> proxy.backends().get(0).failedConnects() == 1);
       assertThat(load.failures()).as("the client waited for the proxy, it was not idle").isEmpty();
       assertThat(load.succeeded()).isOne();
@@ -117,28 +117,30 @@ class MisbehavingBackendIT {
     Vertx vertx = nativeVertx.get();
     List<TestBackend> backends = Proxies.backends(vertx, UNRESPONSIVE, ECHO, ECHO);
     Proxies.warmUp(vertx, backends.get(1));
-    Duration idleTimeout = Duration.ofMillis(500);
+    // Long enough that a pause of this busy machine (seen up to 5 s) does not cut a client of the echo backends too.
+    Duration idleTimeout = Duration.ofSeconds(6);
     ReverseProxy proxy = Proxies.builder(vertx, backends)
         .with(Proxies.loopback().setIdleTimeout(idleTimeout))
         .build();
     proxy.start().await();
 
-    LoadClient load = LoadClient.start(vertx, proxy.actualPort(), PING, PING, 6, 60, Duration.ofSeconds(5));
-    load.done().await(30, TimeUnit.SECONDS);
+    // All at once, so the test waits for one idle timeout only.
+    LoadClient load = LoadClient.start(vertx, proxy.actualPort(), PING, PING, 30, 30, Proxies.EXCHANGE_TIMEOUT);
+    load.done().await(60, TimeUnit.SECONDS);
 
     BackendStatus silent = proxy.backends().get(0);
     assertThat(load.failures()).hasSize((int) silent.totalConnections())
         .allSatisfy(failure -> {
           assertThat(failure.reason()).isEqualTo("closed after 0 of 4 answer bytes");
           assertThat(failure.endNanos() - failure.startNanos()).as("cut by the idle timeout, not hanging")
-              .isBetween(idleTimeout.toNanos(), idleTimeout.toNanos() + TimeUnit.SECONDS.toNanos(2));
+              .isBetween(idleTimeout.toNanos(), idleTimeout.plus(Proxies.PAUSE_ALLOWANCE).toNanos());
         });
-    assertThat(load.succeeded()).isEqualTo(60 - silent.totalConnections());
-    assertThat(silent.totalConnections()).as("round-robin's share").isEqualTo(20);
-    assertThat(backends.get(0).accepted()).isEqualTo(20);
+    assertThat(load.succeeded()).isEqualTo(30 - silent.totalConnections());
+    assertThat(silent.totalConnections()).as("round-robin's share").isEqualTo(10);
+    assertThat(backends.get(0).accepted()).isEqualTo(10);
     assertThat(proxy.backends()).extracting(BackendStatus::failedConnects).containsOnly(0L);
     Proxies.awaitNoActiveConnections(proxy);
-    await("the proxy closed its side of every silent connection").atMost(Duration.ofSeconds(5))
+    await("the proxy closed its side of every silent connection").atMost(Proxies.SETTLE)
         .until(() -> backends.get(0).sockets().isEmpty());
     Figures.record("silent backend (accepts, never answers)", "clients served / cut by the idle timeout",
         load.succeeded() + " / " + load.failures().size());
@@ -152,7 +154,7 @@ class MisbehavingBackendIT {
     ReverseProxy proxy = Proxies.builder(vertx, backends).build();
     proxy.start().await();
 
-    LoadClient load = LoadClient.start(vertx, proxy.actualPort(), PING, PING, 6, 60, Duration.ofSeconds(5));
+    LoadClient load = LoadClient.start(vertx, proxy.actualPort(), PING, PING, 6, 60, Proxies.EXCHANGE_TIMEOUT);
     load.done().await(30, TimeUnit.SECONDS);
 
     // The reset may reach the proxy before its connect completed (then it is a connect failure, failed over) or
@@ -164,7 +166,7 @@ class MisbehavingBackendIT {
     assertThat(load.failures()).hasSize((int) resetting.totalConnections()).allSatisfy(failure -> {
       assertThat(failure.reason()).matches(Proxies.CLOSED_UNANSWERED);
       assertThat(failure.endNanos() - failure.startNanos()).as("closed at once")
-          .isLessThan(TimeUnit.SECONDS.toNanos(1));
+          .isLessThan(Proxies.PAUSE_ALLOWANCE.toNanos());
     });
     assertThat(load.succeeded()).isEqualTo(60 - resetting.totalConnections());
     assertThat(resetting.totalConnections()).as("most resets arrive after the connect").isPositive();

@@ -51,7 +51,7 @@ class ShortConnectionsIT {
     proxy.start().await(10, TimeUnit.SECONDS);
     Buffer request = Buffer.buffer("hi");
     Buffer answer = backends.get(0).response();
-    LoadClient.start(vertx, proxy.actualPort(), request, answer, CONCURRENCY, WARM_UP, Duration.ofSeconds(10))
+    LoadClient.start(vertx, proxy.actualPort(), request, answer, CONCURRENCY, WARM_UP, Proxies.EXCHANGE_TIMEOUT)
         .done().await(60, TimeUnit.SECONDS);
     Proxies.awaitNoActiveConnections(proxy);
     int baselineFds = Resources.openFiles();
@@ -59,7 +59,7 @@ class ShortConnectionsIT {
 
     long start = System.nanoTime();
     LoadClient load = LoadClient.start(vertx, proxy.actualPort(), request, answer, CONCURRENCY, CONNECTIONS,
-        Duration.ofSeconds(10));
+        Proxies.EXCHANGE_TIMEOUT);
     // Bounded by a rate far below what this machine does (it did over 1,000 a second while heavily loaded).
     load.done().await(60 + CONNECTIONS / 250, TimeUnit.SECONDS);
     long elapsed = System.nanoTime() - start;
@@ -68,13 +68,14 @@ class ShortConnectionsIT {
     assertThat(load.succeeded()).isEqualTo(CONNECTIONS);
     assertThat(Proxies.totalConnections(proxy)).isEqualTo(WARM_UP + CONNECTIONS);
     Proxies.awaitNoActiveConnections(proxy);
-    await("descriptors back to the baseline").atMost(Duration.ofSeconds(10))
+    await("descriptors back to the baseline").atMost(Proxies.SETTLE)
         .until(() -> Resources.openFiles() <= baselineFds + FD_TOLERANCE);
     long heapAfter = Resources.usedHeapAfterGc();
     assertThat(heapAfter - baselineHeap).as("live heap growth after %d connections", CONNECTIONS)
         .isLessThan(HEAP_TOLERANCE);
     Figures.record(SCENARIO, "connections served / failed", load.succeeded() + " / 0 in " + Figures.millis(elapsed)
         + " (" + CONCURRENCY + " at a time)");
+    Figures.record(SCENARIO, "client connects retried after an unanswered SYN", load.connectRetries());
     Figures.record(SCENARIO, "descriptors before / after", baselineFds + " / " + Resources.openFiles());
     Figures.record(SCENARIO, "live heap before / after", Figures.kib(baselineHeap) + " / " + Figures.kib(heapAfter));
     proxy.close().await(10, TimeUnit.SECONDS);

@@ -11,9 +11,7 @@ import java.lang.reflect.Proxy;
  * prints; when the flags are good and the proxy starts, it is closed again at once instead of serving.
  *
  * <p>That entry point is package-private to {@code dev.hprp.launcher}; this package reaches it by reflection (tests
- * run on the class path, so nothing is sealed). Its shape is checked once, loudly: when the launcher is not on the
- * class path at all the tests using this are skipped (see {@link #present()}), but when it is there with another
- * shape they fail.
+ * run on the class path, so nothing is sealed). If its shape changes, the tests using this fail, naming the method.
  */
 final class InProcessLauncher {
 
@@ -24,16 +22,6 @@ final class InProcessLauncher {
   private static final String MAIN = "dev.hprp.launcher.Main";
 
   private InProcessLauncher() {
-  }
-
-  /** Whether the launcher's command is on the class path (it lands from its own branch). */
-  static boolean present() {
-    try {
-      Class.forName("dev.hprp.launcher.HprpCommand", false, InProcessLauncher.class.getClassLoader());
-      return true;
-    } catch (ClassNotFoundException e) {
-      return false;
-    }
   }
 
   /** Runs the command with {@code args}. */

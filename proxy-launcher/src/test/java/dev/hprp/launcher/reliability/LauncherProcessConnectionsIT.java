@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -42,7 +41,6 @@ class LauncherProcessConnectionsIT {
   @Test
   @Timeout(value = 300, unit = TimeUnit.SECONDS)
   void launcherProcessRelaysThousandsOfConnectionsReleasesTheirDescriptorsAndStopsOnSigterm() throws Exception {
-    Assumptions.assumeTrue(InProcessLauncher.present(), "the launcher's command is not on this branch yet");
     Vertx vertx = nativeVertx.get();
     List<TestBackend> backends = List.of(
         TestBackend.start(vertx, TestBackend.Mode.ECHO).await(),
