@@ -1,5 +1,7 @@
 package dev.hprp.proxy;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -33,6 +35,9 @@ public record Backend(String host, int port, int weight) {
     }
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
+    }
+    if (!isValidHost(host)) {
+      throw new IllegalArgumentException("backend host: '" + host + "' " + HOST_EXPECTED);
     }
     if (port < 1 || port > 65535) {
       throw new IllegalArgumentException("backend port: " + port + " (expected: 1-65535)");
@@ -82,7 +87,7 @@ public record Backend(String host, int port, int weight) {
         throw invalid(spec, "missing ']' after IPv6 address");
       }
       host = s.substring(1, close);
-      if (host.isEmpty() || host.indexOf(':') < 0) {
+      if (host.indexOf(':') < 0) {
         throw invalid(spec, "brackets must hold an IPv6 address");
       }
       rest = s.substring(close + 1);
@@ -104,8 +109,8 @@ public record Backend(String host, int port, int weight) {
         throw invalid(spec, "too many ':' (IPv6 addresses go in brackets: [::1]:3001)");
       }
     }
-    if (!host.chars().allMatch(Backend::isHostChar)) {
-      throw invalid(spec, "host '" + host + "' has characters not allowed in a host name or address");
+    if (!isValidHost(host)) {
+      throw invalid(spec, "host '" + host + "' " + HOST_EXPECTED);
     }
     int weight = DEFAULT_WEIGHT;
     int weightColon = rest.indexOf(':');
@@ -147,8 +152,47 @@ public record Backend(String host, int port, int weight) {
     return List.copyOf(result);
   }
 
-  private static boolean isHostChar(int c) {
-    return (c < 128 && Character.isLetterOrDigit(c)) || c == '.' || c == '-' || c == '_' || c == ':' || c == '%';
+  private static final String HOST_EXPECTED =
+      "is not a host name or IP address (expected: a name such as backend-1.example.com, 10.0.0.1, or [::1])";
+
+  /**
+   * A host name by RFC 1123 (dot-separated labels of 1-63 letters, digits, '-' or '_', not starting or ending with
+   * '-'; an IPv4 address is one), or an IPv6 literal (with an optional {@code %zone}).
+   */
+  private static boolean isValidHost(String host) {
+    if (host.indexOf(':') >= 0) {
+      return isIpv6Literal(host);
+    }
+    String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+    if (name.isEmpty() || name.length() > 253) {
+      return false;
+    }
+    for (String label : name.split("\\.", -1)) {
+      if (label.isEmpty() || label.length() > 63 || label.startsWith("-") || label.endsWith("-")
+          || !label.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || c == '-' || c == '_'))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean isIpv6Literal(String host) {
+    int zone = host.indexOf('%');
+    String address = zone < 0 ? host : host.substring(0, zone);
+    if (zone >= 0 && (zone == host.length() - 1
+        || !host.substring(zone + 1).chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || c == '.')))) {
+      return false;
+    }
+    if (!address.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.')) {
+      return false;
+    }
+    try {
+      // In brackets the JDK parses an IPv6 literal and never falls back to a name lookup.
+      InetAddress.getByName("[" + address + "]");
+      return true;
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 
   private static int parseNumber(String spec, String what, String text, int min, int max) {

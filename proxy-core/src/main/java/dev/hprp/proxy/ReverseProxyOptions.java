@@ -99,7 +99,7 @@ public final class ReverseProxyOptions {
   /** Sets the idle timeout: 1 ms to 7 days (long-lived tunnels such as database sessions need long ones). */
   public ReverseProxyOptions setIdleTimeout(Duration idleTimeout) {
     Objects.requireNonNull(idleTimeout, "idleTimeout");
-    if (idleTimeout.toMillis() < 1 || idleTimeout.compareTo(Duration.ofDays(7)) > 0) {
+    if (!Durations.within(idleTimeout, Duration.ofMillis(1), Duration.ofDays(7))) {
       throw new IllegalArgumentException("idleTimeout: " + Durations.format(idleTimeout) + " (expected: 1ms-7d)");
     }
     this.idleTimeout = idleTimeout;
@@ -139,7 +139,7 @@ public final class ReverseProxyOptions {
 
   private static Duration checkDuration(String name, Duration value) {
     Objects.requireNonNull(value, name);
-    if (value.toMillis() < 1 || value.compareTo(Duration.ofHours(1)) > 0) {
+    if (!Durations.within(value, Duration.ofMillis(1), Duration.ofHours(1))) {
       throw new IllegalArgumentException(name + ": " + Durations.format(value) + " (expected: 1ms-1h)");
     }
     return value;

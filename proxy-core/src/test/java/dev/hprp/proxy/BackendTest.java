@@ -54,7 +54,7 @@ class BackendTest {
       "[::1:3001        | backend '[::1:3001': missing ']' after IPv6 address",
       "[::1]3001        | backend '[::1]3001': missing ':port' after ']'",
       "[host]:3001      | backend '[host]:3001': brackets must hold an IPv6 address",
-      "bad host:3001    | backend 'bad host:3001': host 'bad host' has characters not allowed in a host name or address",
+      "bad host:3001    | backend 'bad host:3001': host 'bad host' is not a host name or IP address (expected: a name such as backend-1.example.com, 10.0.0.1, or [::1])",
   })
   void rejectsMalformedSpecsNamingTheFault(String spec, String message) {
     assertThatThrownBy(() -> Backend.parse(spec)).isInstanceOf(IllegalArgumentException.class).hasMessage(message);

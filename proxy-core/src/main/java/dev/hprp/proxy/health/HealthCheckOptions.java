@@ -104,7 +104,7 @@ public final class HealthCheckOptions {
 
   private static Duration checkDuration(String name, Duration value) {
     Objects.requireNonNull(value, name);
-    if (value.toMillis() < 10 || value.compareTo(Duration.ofHours(1)) > 0) {
+    if (!Durations.within(value, Duration.ofMillis(10), Duration.ofHours(1))) {
       throw new IllegalArgumentException(name + ": " + Durations.format(value) + " (expected: 10ms-1h)");
     }
     return value;

@@ -72,19 +72,25 @@ final class BackendRegistry {
    * Picks a backend for a connection, skipping those already tried.
    *
    * @param tried indexes of backends this connection already failed on; null on the first attempt
-   * @return a backend not in {@code tried}, or null when every candidate was tried. When no backend is eligible,
-   *     every backend is a candidate (fail open: a wrong health verdict must not refuse every client).
+   * @return a backend not in {@code tried}, or null when every backend was tried. Eligible backends come first;
+   *     once each has failed for this connection, or when none is eligible, the others are tried too (fail open: a
+   *     health verdict that lags behind a recovery must not refuse clients that a live backend could serve).
    */
   BackendStateImpl select(SelectionContext context, BitSet tried) {
     Snapshot current = snapshot;
-    List<? extends BackendState> candidates = current.eligible.isEmpty() ? states : current.eligible;
     BackendStateImpl pick = (BackendStateImpl) current.selector.select(context);
     if (pick == null || tried == null || !tried.get(pick.index)) {
       return pick;
     }
     // Retry path only: the strategy chose a backend that already failed for this client (consistent hashing always
-    // does); take the next untried candidate after it, so retries still spread.
-    int start = candidates.indexOf(pick);
+    // does); take the next untried one after it, so retries still spread.
+    BackendStateImpl next = nextUntried(current.eligible, pick, tried);
+    return next != null ? next : nextUntried(states, pick, tried);
+  }
+
+  private static BackendStateImpl nextUntried(List<? extends BackendState> candidates, BackendStateImpl after,
+      BitSet tried) {
+    int start = Math.max(candidates.indexOf(after), 0);
     for (int i = 1; i <= candidates.size(); i++) {
       BackendStateImpl next = (BackendStateImpl) candidates.get((start + i) % candidates.size());
       if (!tried.get(next.index)) {

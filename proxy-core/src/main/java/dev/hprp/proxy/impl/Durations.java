@@ -14,8 +14,20 @@ public final class Durations {
   private Durations() {
   }
 
-  /** The shortest exact spelling in whole days, hours, minutes, seconds or milliseconds; never null. */
+  /** Whether {@code duration} lies in {@code [min, max]}; exact for any duration, without overflow. */
+  public static boolean within(Duration duration, Duration min, Duration max) {
+    return duration.compareTo(min) >= 0 && duration.compareTo(max) <= 0;
+  }
+
+  /**
+   * The shortest exact spelling in whole days, hours, minutes, seconds or milliseconds (a fraction of a millisecond
+   * is dropped); never null. Durations too long for a {@code long} of milliseconds are spelled in seconds.
+   */
   public static String format(Duration duration) {
+    long seconds = duration.getSeconds();
+    if (seconds >= Long.MAX_VALUE / 1000 - 1 || seconds <= Long.MIN_VALUE / 1000 + 1) {
+      return seconds + "s";
+    }
     long millis = duration.toMillis();
     for (int i = 0; i < UNIT_MILLIS.length; i++) {
       if (millis != 0 && millis % UNIT_MILLIS[i] == 0) {

@@ -7,7 +7,6 @@ import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One accepting server and one upstream client, both on this verticle's event loop, so a relay's two sockets share
@@ -31,21 +30,17 @@ final class ProxyServerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    long idleMillis = options.getIdleTimeout().toMillis();
     NetClient client = vertx.createNetClient(new NetClientOptions()
         .setConnectTimeout((int) options.getConnectTimeout().toMillis())
-        .setIdleTimeout((int) idleMillis)
-        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setTcpNoDelay(true));
-    int maxAttempts = options.getMaxConnectAttempts();
+    RelaySettings settings = new RelaySettings(client, registry, monitor, options.getMaxConnectAttempts(),
+        options.getIdleTimeout().toMillis());
     server = vertx.createNetServer(new NetServerOptions()
             .setHost(options.getHost())
             .setPort(port)
-            .setIdleTimeout((int) idleMillis)
-            .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
             .setTcpNoDelay(true)
             .setAcceptBacklog(4096))
-        .connectHandler(socket -> TcpRelay.start(socket, client, registry, monitor, maxAttempts));
+        .connectHandler(socket -> TcpRelay.start(socket, settings));
     return server.listen();
   }
 

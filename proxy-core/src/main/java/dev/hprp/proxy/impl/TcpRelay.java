@@ -1,12 +1,13 @@
 package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.balancer.SelectionContext;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.vertx.core.AsyncResult;
-import io.vertx.core.Future;
-import io.vertx.core.net.NetClient;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import java.util.BitSet;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,43 +17,36 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Confined to the client's event loop: every callback runs there, so no field needs synchronisation.
  *
- * <p>Close policy: each direction is a {@code pipeTo}, which ends its destination (close after pending writes flush)
- * once its source has ended and every byte read from it was written, so a side that closes still has its last bytes
- * delivered. A pipe that fails (a reset, a write error) closes both sockets at once, since no more bytes can be
- * delivered. When both sockets are closed the backend's active count drops, exactly once.
+ * <p>Close policy: each direction is a {@link ByteRelay} (a copy-free {@code pipeTo}); when its source has ended and
+ * every byte read from it was handed over, its destination is ended (closed after pending writes flush), so a side
+ * that closes still has its last bytes delivered. A direction that fails (a reset, a read error) closes both sockets
+ * at once, since no more bytes can be delivered. When both sockets are closed the backend's active count drops,
+ * exactly once.
  */
 final class TcpRelay implements SelectionContext {
 
   private static final Logger log = LoggerFactory.getLogger(TcpRelay.class);
 
-  private final NetSocket client;
-  private final NetClient netClient;
-  private final BackendRegistry registry;
-  private final HealthMonitor monitor;
-  private final int maxAttempts;
+  private final NetSocketInternal client;
+  private final RelaySettings settings;
   private int attempts;
   /** Backends that failed for this client; allocated on the first failure only. */
   private BitSet tried;
   private BackendStateImpl backend;
-  private NetSocket upstream;
+  private NetSocketInternal upstream;
   private boolean clientOpen = true;
   private boolean upstreamOpen;
 
-  private TcpRelay(NetSocket client, NetClient netClient, BackendRegistry registry, HealthMonitor monitor,
-      int maxAttempts) {
+  private TcpRelay(NetSocketInternal client, RelaySettings settings) {
     this.client = client;
-    this.netClient = netClient;
-    this.registry = registry;
-    this.monitor = monitor;
-    this.maxAttempts = maxAttempts;
+    this.settings = settings;
   }
 
   /** Takes over an accepted client socket; call in the tick it was accepted, before anything asynchronous. */
-  static void start(NetSocket client, NetClient netClient, BackendRegistry registry, HealthMonitor monitor,
-      int maxAttempts) {
+  static void start(NetSocket client, RelaySettings settings) {
     // Pause first: a socket with no data handler drops what it reads, and the backend is not connected yet.
     client.pause();
-    TcpRelay relay = new TcpRelay(client, netClient, registry, monitor, maxAttempts);
+    TcpRelay relay = new TcpRelay((NetSocketInternal) client, settings);
     client.closeHandler(v -> relay.clientClosed());
     relay.connectNext();
   }
@@ -63,21 +57,21 @@ final class TcpRelay implements SelectionContext {
   }
 
   private void connectNext() {
-    BackendStateImpl candidate = attempts < maxAttempts ? registry.select(this, tried) : null;
+    BackendStateImpl candidate = attempts < settings.maxAttempts() ? settings.registry().select(this, tried) : null;
     if (candidate == null) {
       log.debug("{}: no backend accepted after {} attempt(s); closing", client.remoteAddress(), attempts);
       client.close();
       return;
     }
     attempts++;
-    netClient.connect(candidate.backend().port(), candidate.backend().host())
+    settings.netClient().connect(candidate.backend().port(), candidate.backend().host())
         .onComplete(ar -> onConnected(candidate, ar));
   }
 
   private void onConnected(BackendStateImpl candidate, AsyncResult<NetSocket> ar) {
     if (ar.failed()) {
       candidate.connectFailed();
-      monitor.connectFailed(candidate, ar.cause());
+      settings.monitor().connectFailed(candidate, ar.cause());
       log.debug("{}: connect to {} failed: {}", client.remoteAddress(), candidate, ar.cause().getMessage());
       if (tried == null) {
         tried = new BitSet();
@@ -86,20 +80,38 @@ final class TcpRelay implements SelectionContext {
       connectNext();
       return;
     }
-    monitor.connectSucceeded(candidate);
+    settings.monitor().connectSucceeded(candidate);
     backend = candidate;
-    upstream = ar.result();
+    upstream = (NetSocketInternal) ar.result();
     backend.connectionOpened();
     upstreamOpen = true;
     upstream.closeHandler(v -> upstreamClosed());
+    closeWhenIdle(client);
+    closeWhenIdle(upstream);
     // Wired even when the client closed while we connected: its bytes still queued behind the pause are relayed,
     // then its pipe ends the upstream.
-    client.pipeTo(new CountingWriteStream(upstream, backend.bytesToBackend)).onComplete(this::pipeDone);
-    upstream.pipeTo(new CountingWriteStream(client, backend.bytesFromBackend)).onComplete(this::pipeDone);
+    ByteRelay.start(client, upstream, backend.bytesToBackend).onComplete(result -> directionDone(result, upstream));
+    ByteRelay.start(upstream, client, backend.bytesFromBackend).onComplete(result -> directionDone(result, client));
   }
 
-  private void pipeDone(AsyncResult<Void> ar) {
-    if (ar.failed()) {
+  /**
+   * Closes {@code socket} after the idle timeout without reads or writes; Vert.x closes a connection on the idle
+   * event. Installed only once the relay runs, so a client waiting for a slow connect is not taken for idle (the
+   * connect timeout bounds that wait).
+   */
+  private void closeWhenIdle(NetSocketInternal socket) {
+    socket.channelHandlerContext().pipeline().addFirst("hprp-idle",
+        new IdleStateHandler(0, 0, settings.idleTimeoutMillis(), TimeUnit.MILLISECONDS));
+  }
+
+  /**
+   * A direction finished. Its source ended: end the other side, which closes it once the bytes already handed to it
+   * are flushed. Its source failed: nothing more can be delivered either way, so close both at once.
+   */
+  private void directionDone(AsyncResult<Void> ar, NetSocket destination) {
+    if (ar.succeeded()) {
+      destination.end();
+    } else {
       log.debug("{} <-> {}: relay failed: {}", client.remoteAddress(), backend, ar.cause().getMessage());
       client.close();
       upstream.close();

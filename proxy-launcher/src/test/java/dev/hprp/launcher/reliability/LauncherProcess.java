@@ -1,0 +1,114 @@
+package dev.hprp.launcher.reliability;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The launcher jar ({@code target/hprp.jar}) running as its own process, as users run it: started with flags, its
+ * port read from the start-up line, stopped with SIGTERM. Its output is collected; stdout and stderr are read on
+ * their own threads so a chatty process never blocks. Not thread-safe.
+ */
+final class LauncherProcess implements AutoCloseable {
+
+  static final Path JAR = Path.of("target", "hprp.jar");
+  private static final Pattern LISTENING = Pattern.compile("listening on [^ ]*:(\\d+),");
+
+  private final Process process;
+  private final List<String> out = new ArrayList<>();
+  private final List<String> err = new ArrayList<>();
+  private final CompletableFuture<Integer> port = new CompletableFuture<>();
+  private final List<Thread> readers = new ArrayList<>();
+
+  private LauncherProcess(Process process) {
+    this.process = process;
+    read(process.getInputStream(), out, true);
+    read(process.getErrorStream(), err, false);
+  }
+
+  /** Starts {@code java -jar target/hprp.jar args} with the java that runs this test. */
+  static LauncherProcess start(String... args) throws IOException {
+    if (!Files.isRegularFile(JAR)) {
+      throw new IllegalStateException(JAR.toAbsolutePath() + " missing: run through mvn verify (package first)");
+    }
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.add("-jar");
+    command.add(JAR.toString());
+    command.addAll(List.of(args));
+    return new LauncherProcess(new ProcessBuilder(command).start());
+  }
+
+  private void read(InputStream stream, List<String> lines, boolean lookForPort) {
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          synchronized (lines) {
+            lines.add(line);
+          }
+          Matcher m = LISTENING.matcher(line);
+          if (lookForPort && m.find()) {
+            port.complete(Integer.parseInt(m.group(1)));
+          }
+        }
+      } catch (IOException e) {
+        port.completeExceptionally(e);
+      }
+      port.completeExceptionally(new IllegalStateException("hprp exited before listening: " + output()));
+    }, "hprp-output");
+    reader.setDaemon(true);
+    reader.start();
+    readers.add(reader);
+  }
+
+  /** Waits for the start-up line and returns the port it names. */
+  int awaitPort(long timeout, TimeUnit unit) throws Exception {
+    return port.get(timeout, unit);
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** Sends SIGTERM and waits for the exit and its last output; returns the exit code. */
+  int stop(long timeout, TimeUnit unit) throws InterruptedException {
+    // Through the handle: Process.destroy() also closes our ends of its pipes, and its last lines would be lost.
+    process.toHandle().destroy();
+    if (!process.waitFor(timeout, unit)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("hprp did not exit within " + timeout + " " + unit + " of SIGTERM");
+    }
+    for (Thread reader : readers) {
+      reader.join(unit.toMillis(timeout));
+    }
+    return process.exitValue();
+  }
+
+  /** Everything it printed so far: stdout lines, then stderr lines. */
+  String output() {
+    List<String> all = new ArrayList<>();
+    synchronized (out) {
+      all.addAll(out);
+    }
+    synchronized (err) {
+      all.addAll(err);
+    }
+    return String.join("\n", all);
+  }
+
+  /** Kills it if still running. */
+  @Override
+  public void close() {
+    process.destroyForcibly();
+  }
+}
