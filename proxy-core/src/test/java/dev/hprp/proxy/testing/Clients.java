@@ -28,11 +28,12 @@ public final class Clients {
    * connection closes.
    */
   public static Future<Buffer> exchange(Vertx vertx, NetClient client, int port, Buffer request) {
-    return client.connect(port, "127.0.0.1").compose(socket -> readAll(socket, request));
+    // On an event loop, so the handlers are set in the tick the socket connects and no early close is missed.
+    return onEventLoop(vertx, () -> client.connect(port, "127.0.0.1").compose(socket -> readAll(socket, request)));
   }
 
   /** Writes {@code request} on {@code socket} and collects everything it receives until it closes. */
-  public static Future<Buffer> readAll(NetSocket socket, Buffer request) {
+  private static Future<Buffer> readAll(NetSocket socket, Buffer request) {
     Promise<Buffer> received = Promise.promise();
     Buffer all = Buffer.buffer();
     socket.handler(all::appendBuffer);
