@@ -34,7 +34,7 @@ final class ProxyServerVerticle extends VerticleBase {
         .setConnectTimeout((int) options.getConnectTimeout().toMillis())
         .setTcpNoDelay(true));
     RelaySettings settings = new RelaySettings(client, registry, monitor, options.getMaxConnectAttempts(),
-        options.getIdleTimeout().toMillis());
+        options.getIdleTimeout().toNanos());
     server = vertx.createNetServer(new NetServerOptions()
             .setHost(options.getHost())
             .setPort(port)

@@ -8,8 +8,8 @@ import io.vertx.core.net.NetClient;
  *
  * @param netClient         connects to backends on this event loop
  * @param maxAttempts       distinct backends tried per client before it is closed
- * @param idleTimeoutMillis a relayed connection with no traffic either way for this long is closed
+ * @param idleTimeoutNanos a relayed connection with no traffic either way for this long is closed
  */
 record RelaySettings(NetClient netClient, BackendRegistry registry, HealthMonitor monitor, int maxAttempts,
-    long idleTimeoutMillis) {
+    long idleTimeoutNanos) {
 }
