@@ -26,8 +26,8 @@ public interface ReverseProxy {
 
   /**
    * A builder for a proxy running on {@code vertx}. Its transport (native epoll/io_uring or NIO) and event-loop
-   * pool are used as they are; create it with {@code new VertxOptions().setPreferNativeTransport(true)} for the
-   * native one.
+   * pool are used as they are; create it with {@code Vertx.builder().withTransport(Transport.IO_URING)} or
+   * {@code new VertxOptions().setPreferNativeTransport(true)} (epoll) for a native one.
    *
    * @param vertx never null
    */

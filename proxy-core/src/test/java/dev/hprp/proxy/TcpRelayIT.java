@@ -13,28 +13,32 @@ import dev.hprp.proxy.testing.TestData;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
-import io.vertx.junit5.VertxExtension;
+import io.vertx.core.transport.Transport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The relay end to end, under every balancer: bytes exact both ways, backpressure, and the close policy. */
-@ExtendWith(VertxExtension.class)
+/**
+ * The relay end to end: bytes exact both ways, backpressure, and the close policy; under every balancer on NIO, and
+ * on each native transport the launcher may pick (the relay's handler sits in Netty's pipeline, under Vert.x).
+ */
 class TcpRelayIT {
 
   private static final long SIXTY_FOUR_MIB = 64L * 1024 * 1024;
   private static final long EIGHT_MIB = 8L * 1024 * 1024;
 
+  private Vertx vertx;
   private ReverseProxy proxy;
   /**
    * Held in a field: Vert.x closes a client, and every socket it opened, once the client is unreachable, so a client
@@ -42,19 +46,39 @@ class TcpRelayIT {
    */
   private NetClient client;
 
-  static Stream<Balancer> balancers() {
-    return AllBalancers.all();
+  /** A balancer on a transport; the name of the parameterised case. */
+  record Setup(Balancer balancer, Transport transport) {
+    @Override
+    public String toString() {
+      return balancer + " on " + transport.name();
+    }
   }
 
-  @BeforeEach
-  void createClient(Vertx vertx) {
+  static Stream<Setup> setups() {
+    return Stream.concat(
+        AllBalancers.all().map(balancer -> new Setup(balancer, Transport.NIO)),
+        Stream.of(Transport.EPOLL, Transport.IO_URING).map(t -> new Setup(Balancer.roundRobin(), t)));
+  }
+
+  /** A Vert.x on the setup's transport, and the test's client on it; io_uring cases are skipped where unavailable. */
+  private Vertx vertxFor(Setup setup) {
+    Transport transport = setup.transport();
+    if (transport == Transport.IO_URING) {
+      Assumptions.assumeTrue(transport.available(), () -> "io_uring unavailable: " + transport.unavailabilityCause());
+    }
+    vertx = Vertx.builder().with(new VertxOptions()).withTransport(transport).build();
+    assertThat(vertx.isNativeTransportEnabled()).as("native transport in use").isEqualTo(transport != Transport.NIO);
     client = vertx.createNetClient();
+    return vertx;
   }
 
   @AfterEach
-  void closeProxy() {
+  void close() throws Exception {
     if (proxy != null) {
-      proxy.close().await();
+      proxy.close().await(10, TimeUnit.SECONDS);
+    }
+    if (vertx != null) {
+      vertx.close().await(10, TimeUnit.SECONDS);
     }
   }
 
@@ -80,9 +104,10 @@ class TcpRelayIT {
   }
 
   @ParameterizedTest
-  @MethodSource("balancers")
-  void relaysSixtyFourMibEachWayConcurrentlyByteExact(Balancer balancer, Vertx vertx) {
-    startProxy(vertx, balancer, addresses(threeBackends(vertx, TestBackend.Mode.ECHO)));
+  @MethodSource("setups")
+  void relaysSixtyFourMibEachWayConcurrentlyByteExact(Setup setup) {
+    Vertx vertx = vertxFor(setup);
+    startProxy(vertx, setup.balancer(), addresses(threeBackends(vertx, TestBackend.Mode.ECHO)));
     String expected = TestData.properties("payloads.properties").getProperty("seed42.64MiB.sha256");
 
     List<String> digests = Clients.onEventLoop(vertx, () -> client.connect(proxy.actualPort(), "127.0.0.1")
@@ -100,10 +125,11 @@ class TcpRelayIT {
   }
 
   @ParameterizedTest
-  @MethodSource("balancers")
-  void pausesClientWhenBackendStopsReadingAndLosesNothing(Balancer balancer, Vertx vertx) {
+  @MethodSource("setups")
+  void pausesClientWhenBackendStopsReadingAndLosesNothing(Setup setup) {
+    Vertx vertx = vertxFor(setup);
     List<TestBackend> stalled = threeBackends(vertx, TestBackend.Mode.UNRESPONSIVE);
-    startProxy(vertx, balancer, addresses(stalled));
+    startProxy(vertx, setup.balancer(), addresses(stalled));
 
     // The backend reads nothing, so every byte the client gets rid of sits in kernel buffers or in the proxy; a
     // proxy without backpressure would absorb all of it.
@@ -132,12 +158,13 @@ class TcpRelayIT {
   }
 
   @ParameterizedTest
-  @MethodSource("balancers")
-  void deliversBackendsLastBytesBeforeClosingTheClient(Balancer balancer, Vertx vertx) {
+  @MethodSource("setups")
+  void deliversBackendsLastBytesBeforeClosingTheClient(Setup setup) {
+    Vertx vertx = vertxFor(setup);
     NetServer sender = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.1").setPort(0))
         .connectHandler(socket -> Payloads.send(socket, EIGHT_MIB, 7).onComplete(ar -> socket.close()));
     sender.listen().await();
-    startProxy(vertx, balancer, List.of(new Backend("127.0.0.1", sender.actualPort())));
+    startProxy(vertx, setup.balancer(), List.of(new Backend("127.0.0.1", sender.actualPort())));
 
     Promise<Void> closed = Promise.promise();
     String received = Clients.onEventLoop(vertx, () -> client.connect(proxy.actualPort(), "127.0.0.1")
@@ -152,8 +179,9 @@ class TcpRelayIT {
   }
 
   @ParameterizedTest
-  @MethodSource("balancers")
-  void deliversClientsLastBytesBeforeClosingTheBackend(Balancer balancer, Vertx vertx) {
+  @MethodSource("setups")
+  void deliversClientsLastBytesBeforeClosingTheBackend(Setup setup) {
+    Vertx vertx = vertxFor(setup);
     Promise<String> backendReceived = Promise.promise();
     Promise<Void> backendClosed = Promise.promise();
     NetServer receiver = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.1").setPort(0))
@@ -162,7 +190,7 @@ class TcpRelayIT {
           socket.closeHandler(v -> backendClosed.complete());
         });
     receiver.listen().await();
-    startProxy(vertx, balancer, List.of(new Backend("127.0.0.1", receiver.actualPort())));
+    startProxy(vertx, setup.balancer(), List.of(new Backend("127.0.0.1", receiver.actualPort())));
 
     Clients.onEventLoop(vertx, () -> client.connect(proxy.actualPort(), "127.0.0.1")
         .compose(socket -> Payloads.send(socket, EIGHT_MIB, 9).compose(sha -> socket.close()))).await();
@@ -173,12 +201,13 @@ class TcpRelayIT {
   }
 
   @ParameterizedTest
-  @MethodSource("balancers")
-  void countsEachConnectionOnceAndReturnsToZero(Balancer balancer, Vertx vertx) {
+  @MethodSource("setups")
+  void countsEachConnectionOnceAndReturnsToZero(Setup setup) {
+    Vertx vertx = vertxFor(setup);
     List<TestBackend> backends = List.of(
         TestBackend.named(vertx, "a").await(), TestBackend.named(vertx, "b").await(),
         TestBackend.named(vertx, "c").await());
-    startProxy(vertx, balancer, addresses(backends));
+    startProxy(vertx, setup.balancer(), addresses(backends));
 
     List<Future<Buffer>> answers = new ArrayList<>();
     for (int i = 0; i < 60; i++) {

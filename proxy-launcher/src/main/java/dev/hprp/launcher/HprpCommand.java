@@ -59,7 +59,8 @@ final class HprpCommand implements Callable<Integer> {
       Map.entry("--connect-timeout", Durations.format(ReverseProxyOptions.DEFAULT_CONNECT_TIMEOUT)),
       Map.entry("--idle-timeout", Durations.format(ReverseProxyOptions.DEFAULT_IDLE_TIMEOUT)),
       Map.entry("--max-connect-attempts", String.valueOf(ReverseProxyOptions.DEFAULT_MAX_CONNECT_ATTEMPTS)),
-      Map.entry("--event-loops", String.valueOf(ReverseProxyOptions.DEFAULT_EVENT_LOOPS)));
+      Map.entry("--event-loops", String.valueOf(ReverseProxyOptions.DEFAULT_EVENT_LOOPS)),
+      Map.entry("--transport", TransportChoice.AUTO.toString()));
 
   private static final HealthCheckChoice DEMO_HEALTH_CHECK = HealthCheckChoice.parse("http:/health");
 
@@ -74,12 +75,13 @@ final class HprpCommand implements Callable<Integer> {
   private List<Backend> backends = List.of();
   private Balancer balancer;
   private HealthCheckChoice healthCheck;
+  private TransportChoice transport;
 
   @Option(names = "--demo", order = 4,
       description = "Start three demo HTTP backends on 127.0.0.1 and proxy to them (health check http:/health).")
   private boolean demo;
 
-  @Option(names = "--verbose", order = 15, description = "Log HPRP at debug level (connections, health probes).")
+  @Option(names = "--verbose", order = 16, description = "Log HPRP at debug level (connections, health probes).")
   private boolean verbose;
 
   HprpCommand(PrintWriter out, PrintWriter err, Main.Serving serving) {
@@ -188,6 +190,14 @@ final class HprpCommand implements Callable<Integer> {
     apply("--event-loops", () -> options.setEventLoops(eventLoops));
   }
 
+  @Option(names = "--transport", order = 15, paramLabel = "NAME", converter = TransportChoice.Converter.class,
+      completionCandidates = TransportChoice.Converter.class,
+      description = "I/O transport: ${COMPLETION-CANDIDATES}; auto takes io_uring where the kernel allows it, "
+          + "else epoll, else nio. Default: ${DEFAULT-VALUE}.")
+  void setTransport(TransportChoice transport) {
+    this.transport = transport;
+  }
+
   @Override
   public Integer call() throws Exception {
     if (demo && !backends.isEmpty()) {
@@ -204,9 +214,17 @@ final class HprpCommand implements Callable<Integer> {
     }
     HealthCheckChoice check = demo && !spec.commandLine().getParseResult().hasMatchedOption("--health-check")
         ? DEMO_HEALTH_CHECK : healthCheck;
-    Vertx vertx = Vertx.vertx(new VertxOptions()
-        .setPreferNativeTransport(true)
-        .setEventLoopPoolSize(options.getEventLoops()));
+    Transport chosen;
+    try {
+      chosen = transport.resolve();
+    } catch (IllegalStateException e) {
+      err.println("hprp: " + e.getMessage());
+      return EXIT_FAILURE;
+    }
+    Vertx vertx = Vertx.builder()
+        .with(new VertxOptions().setEventLoopPoolSize(options.getEventLoops()))
+        .withTransport(chosen)
+        .build();
     List<Backend> targets = demo ? DemoBackends.start(vertx).await() : backends;
     ReverseProxyBuilder builder = ReverseProxy.builder(vertx)
         .backends(targets)
@@ -224,7 +242,8 @@ final class HprpCommand implements Callable<Integer> {
     out.println("hprp " + Version.hprp() + " listening on " + hostPort(options.getHost(), running.port())
         + ", mode TCP, balancer " + balancer + ", health check " + check.text()
         + ", backends " + targets.stream().map(Backend::toString).collect(Collectors.joining(","))
-        + ", transport " + transport(vertx) + ", " + options.getEventLoops() + " event loop(s)");
+        + ", transport " + chosen.name() + transport.fallbackReason(chosen) + ", " + options.getEventLoops()
+        + " event loop(s)");
     try {
       return serving.serve(running);
     } finally {
@@ -266,14 +285,6 @@ final class HprpCommand implements Callable<Integer> {
       }
     }
     return "cannot listen on " + address + ": " + oneLine(String.valueOf(e.getMessage()));
-  }
-
-  /** Which transport the Vertx uses; when the preferred native one is missing, why. */
-  private static String transport(Vertx vertx) {
-    if (vertx.isNativeTransportEnabled()) {
-      return "native " + Transport.nativeTransport().name();
-    }
-    return "NIO (native unavailable: " + oneLine(String.valueOf(vertx.unavailableNativeTransportCause())) + ")";
   }
 
   private static String hostPort(String host, int port) {

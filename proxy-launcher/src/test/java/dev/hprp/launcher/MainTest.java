@@ -57,6 +57,7 @@ class MainTest {
         bad(List.of("--idle-timeout", "99999999999d"), "--idle-timeout", "is not a duration"),
         bad(List.of("--health-interval", "5ms"), "--health-interval", "5ms (expected: 10ms-1h)"),
         bad(List.of("--health-timeout", ""), "--health-timeout", "'' is not a duration"),
+        bad(List.of("--transport", "kqueue"), "--transport", "'kqueue' (expected one of: auto, io_uring, epoll, nio)"),
         bad(List.of("--balancer", "fastest"), "--balancer", "'fastest' (expected one of: " + BalancerConverter.names()),
         bad(List.of("--health-check", "udp"), "--health-check", "'udp' (expected: none, tcp, http or http:/path)"),
         bad(List.of("--health-check", "http:health"), "--health-check", "expected: an absolute path such as /health"),
