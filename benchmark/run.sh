@@ -26,7 +26,9 @@ port in turn (A B C ... A B C ...), warms it up on every selected profile, measu
 Options:
   --rounds N          measured rounds per target (default 3)
   --duration D        wrk duration per measured profile, e.g. 5s, 30s, 1m (default 5s, as in the seed)
-  --warmup D          wrk duration per profile before measuring, after each start (default 10s: the JVM's JIT
+  --warmup D          wrk duration per profile before measuring, after each start (default 10s); a JVM target is
+                      then warmed on in 5 s slices until its JIT threads use under 2 % of its CPU in a slice (at
+                      most 60 s more per profile: accept/connect/close compiles slowly), so it is measured warm
                       needs about 30 s of load on 2 busy cores before it stops compiling)
   --targets LIST      comma-separated subset of: $ALL_TARGETS
                       (default: all; a peer whose program is missing is skipped with a message)
@@ -406,7 +408,7 @@ start_mocks() {
 
 # ----------------------------------------------------------------------------------------- targets
 TARGET_PID="" TARGET_PORT=""
-declare -A TARGET_CMD=()
+declare -A TARGET_CMD=() TARGET_STARTED=()
 start_target() {   # start_target NAME LABEL -> sets TARGET_PID/TARGET_PORT, returns 1 when it fails to start
   local t=$1 dir="$WORK/$1/$2"
   mkdir -p "$dir"
@@ -436,6 +438,8 @@ start_target() {   # start_target NAME LABEL -> sets TARGET_PID/TARGET_PORT, ret
     log "$t did not answer on $PORT within 60s: $(tail -3 "$dir/out.log" 2>/dev/null)"
     stop_target; return 1
   fi
+  # HPRP's start-up line names the transport it picked (io_uring, or epoll and why not io_uring).
+  [[ $t == hprp-* ]] && TARGET_STARTED[$t]=$(grep -m1 ' listening on ' "$dir/out.log" || true)
   # A few fresh connections must all answer 200 from the mock backends, spread over more than one.
   local i r seen=""
   for ((i = 0; i < 6; i++)); do
@@ -494,6 +498,7 @@ run_wrk() {   # run_wrk PHASE ROUND TARGET PROFILE SECONDS
   forget_pid "$wpid"
   c1=$(cpu_ticks "${pids[@]+"${pids[@]}"}"); b1=$(cpu_ticks "${bpids[@]}"); h1=$(host_ticks); children_cpu_s w1
   local jit_cpu="" gc_cpu=""
+  LAST_JIT_CPU="" LAST_PROXY_CPU=""
   if [[ -n $java_pid ]]; then
     jit_cpu=$(awk -v a="$jit0" -v b="$(thread_ticks "$java_pid" "$JIT_THREADS")" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", (b - a) / t }')
     gc_cpu=$(awk -v a="$gc0" -v b="$(thread_ticks "$java_pid" "$GC_THREADS")" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", (b - a) / t }')
@@ -535,9 +540,24 @@ run_wrk() {   # run_wrk PHASE ROUND TARGET PROFILE SECONDS
     proxy_cpu_s="$proxy_cpu" proxy_user_s="$proxy_user" proxy_sys_s="$proxy_sys" jit_cpu_s="$jit_cpu" gc_cpu_s="$gc_cpu" backend_cpu_s="$backend_cpu" wrk_cpu_s="$wrk_cpu" other_cpu_s="$(awk -v x="$other_t" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", x / t }')" \
     kernel_cpu_s="$(awk -v x="$kernel_t" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", x / t }')" \
     host_busy_pct="$busy" peak_rss_kib="$peak" rss_reset="$reset" loadavg1="$(cut -d' ' -f1 /proc/loadavg)"
+  LAST_JIT_CPU=$jit_cpu LAST_PROXY_CPU=$proxy_cpu
   if [[ $phase == measure ]]; then
     log "  $t $prof: $(awk -v r="${w[requests]}" -v d="${w[duration_us]}" 'BEGIN { printf "%.0f req/s", r / (d / 1e6) }'), p99 $(awk -v x="${w[p99_us]}" 'BEGIN { printf "%.2f ms", x / 1000 }'), errors c/r/w/t/s ${w[err_connect]}/${w[err_read]}/${w[err_write]}/${w[err_timeout]}/${w[err_status]}, proxy CPU ${proxy_cpu:-n/a}s (user ${proxy_user:-n/a}, sys ${proxy_sys:-n/a}${java_pid:+; JIT $jit_cpu, GC $gc_cpu})"
   fi
+}
+
+# A JVM is measured warm: after the fixed warm-up, slices of load follow while its JIT threads still take a visible
+# share of its CPU (the connection set-up path of the close profile compiles for 30 s and more on 2 busy cores).
+WARM_SLICE_S=5 WARM_EXTRA_MAX_S=60 WARM_JIT_SHARE=0.02
+warm_up() {   # warm_up ROUND TARGET PROFILE
+  local r=$1 t=$2 p=$3 extra=0
+  run_wrk warmup "$r" "$t" "$p" "$WARM_S"
+  while [[ -n $LAST_JIT_CPU && -n $LAST_PROXY_CPU ]] && ((extra < WARM_EXTRA_MAX_S)) \
+      && awk -v j="$LAST_JIT_CPU" -v c="$LAST_PROXY_CPU" -v s="$WARM_JIT_SHARE" 'BEGIN { exit !(j > s * c) }'; do
+    run_wrk warmup "$r" "$t" "$p" "$WARM_SLICE_S"
+    extra=$((extra + WARM_SLICE_S))
+  done
+  ((extra == 0)) || log "  $t $p: warmed ${extra}s more until the JIT settled (last slice: JIT ${LAST_JIT_CPU}s of ${LAST_PROXY_CPU}s CPU)"
 }
 
 run_idle() {   # run_idle PHASE ROUND TARGET N HOLD_SECONDS
@@ -627,7 +647,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
     if ((${#LOAD_PROFS[@]})); then
       if start_target "$t" "r$r"; then
         if ((WARM_S > 0)); then
-          for p in "${LOAD_PROFS[@]}"; do run_wrk warmup "$r" "$t" "$p" "$WARM_S"; done
+          for p in "${LOAD_PROFS[@]}"; do warm_up "$r" "$t" "$p"; done
         fi
         for p in "${LOAD_PROFS[@]}"; do run_wrk measure "$r" "$t" "$p" "$DUR_S"; done
         stop_target
@@ -654,6 +674,7 @@ stop_pid "$MOCK_PID"; forget_pid "$MOCK_PID"
   echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "mock=$MOCK_KIND"
   for t in "${!TARGET_CMD[@]}"; do echo "cmd.$t=${TARGET_CMD[$t]}"; done
+  for t in "${!TARGET_STARTED[@]}"; do echo "started.$t=${TARGET_STARTED[$t]}"; done
 } >>"$META"
 python3 "$LIB/report.py" --tsv "$TSV" --meta "$META" --skipped "$SKIPS" --conf "$CONF" --out "$MD"
 log "wrote $MD and $TSV (logs and configs of this run: $WORK)"

@@ -142,7 +142,8 @@ def main():
       f"[{os.path.basename(a.tsv)}]({os.path.basename(a.tsv)}) · how to read it: [../README.md](../README.md)")
     w("")
     w(f"{meta['rounds']} round(s) per target, interleaved (each round starts every target in turn on the same "
-      f"port, warms it up {meta['warmup_s']} s on every profile, then measures each profile for {meta['duration_s']} s). "
+      f"port, warms it up {meta['warmup_s']} s on every profile, a JVM longer until its JIT compiler is nearly idle, "
+      f"then measures each profile for {meta['duration_s']} s). "
       f"req/s: median (min–max) over rounds. Ratios are of medians from this run only; req/s on a shared "
       f"2-core box moves by up to ±35 % between runs, CPU per 100k requests is steadier.")
     w("")
@@ -278,6 +279,8 @@ def main():
     for k in ("java", "wrk", "haproxy", "nginx", "python"):
         w(f"- {k}: {meta[k]}")
     w(f"- HPRP: {meta['hprp_jar']} (commit {meta['hprp_commit']}), JVM options: {meta['hprp_java_opts']}")
+    for k in sorted(k for k in meta if k.startswith("started.")):
+        w(f"- {k[8:]} start-up line (names the transport): `{meta[k].strip()}`")
     w("")
     w("## Settings")
     w("")
