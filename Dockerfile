@@ -10,5 +10,5 @@ RUN groupadd --system hprp && useradd --system --gid hprp --no-create-home --she
 COPY --from=build /src/proxy-launcher/target/hprp.jar /app/hprp.jar
 USER hprp
 EXPOSE 8080
-ENTRYPOINT ["java","-jar","/app/hprp.jar"]
+ENTRYPOINT ["java","-Xmn32m","-jar","/app/hprp.jar"]
 CMD ["--demo"]
