@@ -20,17 +20,28 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.transport.Transport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The relay end to end: bytes exact both ways, backpressure, and the close policy; under every balancer on NIO, and
+ * The relay end to end: bytes exact both ways, backpressure, the close policy and half-close; under every balancer
+ * on NIO, and
  * on each native transport the launcher may pick (the relay's handler sits in Netty's pipeline, under Vert.x).
  */
 class TcpRelayIT {
@@ -38,8 +49,12 @@ class TcpRelayIT {
   private static final long SIXTY_FOUR_MIB = 64L * 1024 * 1024;
   private static final long EIGHT_MIB = 8L * 1024 * 1024;
 
+  private static final int SOCKET_TIMEOUT_MILLIS = 20_000;
+
   private Vertx vertx;
   private ReverseProxy proxy;
+  /** Runs the blocking backends of the half-close tests (Vert.x sockets cannot half-close). */
+  private final ExecutorService backendThread = Executors.newSingleThreadExecutor();
   /**
    * Held in a field: Vert.x closes a client, and every socket it opened, once the client is unreachable, so a client
    * created inline can vanish mid-test.
@@ -74,6 +89,7 @@ class TcpRelayIT {
 
   @AfterEach
   void close() throws Exception {
+    backendThread.shutdownNow();
     if (proxy != null) {
       proxy.close().await(10, TimeUnit.SECONDS);
     }
@@ -219,5 +235,86 @@ class TcpRelayIT {
     Await.noActiveConnections(proxy);
     assertThat(proxy.backends().stream().mapToLong(BackendStatus::totalConnections).sum()).isEqualTo(60);
     assertThat(backends.stream().mapToInt(TestBackend::accepted).sum()).isEqualTo(60);
+  }
+
+  @ParameterizedTest
+  @MethodSource("setups")
+  void passesOnTheClientsHalfCloseAndRelaysTheAnswerSentAfterIt(Setup setup) throws Exception {
+    Vertx vertx = vertxFor(setup);
+    byte[] request = randomBytes(1024 * 1024, 11);
+    // Reads until the client's FIN, then answers with what it read: only a relayed half-close lets it answer.
+    try (ServerSocket backend = loopbackServer()) {
+      CompletableFuture<Void> served = CompletableFuture.runAsync(() -> {
+        try (Socket socket = backend.accept()) {
+          socket.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
+          byte[] received = socket.getInputStream().readAllBytes();
+          socket.getOutputStream().write(received);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }, backendThread);
+      startProxy(vertx, setup.balancer(), List.of(new Backend("127.0.0.1", backend.getLocalPort())));
+
+      try (Socket client = new Socket(InetAddress.getLoopbackAddress(), proxy.actualPort())) {
+        client.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
+        CompletableFuture<byte[]> answer = CompletableFuture.supplyAsync(() -> readAll(client));
+        client.getOutputStream().write(request);
+        client.shutdownOutput();
+        assertThat(answer.get(30, TimeUnit.SECONDS)).as("answer sent after the client's FIN").isEqualTo(request);
+      }
+      served.get(30, TimeUnit.SECONDS);
+    }
+    Await.noActiveConnections(proxy);
+  }
+
+  @ParameterizedTest
+  @MethodSource("setups")
+  void passesOnTheBackendsHalfCloseAndKeepsRelayingTheClient(Setup setup) throws Exception {
+    Vertx vertx = vertxFor(setup);
+    byte[] greeting = "hello, then FIN\n".getBytes(StandardCharsets.US_ASCII);
+    byte[] upload = randomBytes(256 * 1024, 12);
+    // Greets, sends its FIN at once, then still reads everything the client sends.
+    try (ServerSocket backend = loopbackServer()) {
+      CompletableFuture<byte[]> uploaded = CompletableFuture.supplyAsync(() -> {
+        try (Socket socket = backend.accept()) {
+          socket.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
+          socket.getOutputStream().write(greeting);
+          socket.shutdownOutput();
+          return socket.getInputStream().readAllBytes();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }, backendThread);
+      startProxy(vertx, setup.balancer(), List.of(new Backend("127.0.0.1", backend.getLocalPort())));
+
+      try (Socket client = new Socket(InetAddress.getLoopbackAddress(), proxy.actualPort())) {
+        client.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
+        assertThat(readAll(client)).as("greeting, then the backend's FIN").isEqualTo(greeting);
+        client.getOutputStream().write(upload);
+        client.shutdownOutput();
+        assertThat(uploaded.get(30, TimeUnit.SECONDS)).as("sent after the backend's FIN").isEqualTo(upload);
+      }
+    }
+    Await.noActiveConnections(proxy);
+  }
+
+  private static ServerSocket loopbackServer() throws IOException {
+    ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    server.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
+    return server;
+  }
+
+  private static byte[] readAll(Socket socket) {
+    try {
+      return socket.getInputStream().readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static byte[] randomBytes(int length, long seed) {
+    byte[] bytes = new byte[length];
+    new Random(seed).nextBytes(bytes);
+    return bytes;
   }
 }

@@ -7,6 +7,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.internal.net.NetSocketInternal;
@@ -35,10 +39,12 @@ import org.slf4j.LoggerFactory;
  * <p>Backpressure: a socket whose write buffer passes Netty's high-water mark stops reads on the other socket until
  * it drains, so memory stays bounded whichever side is slow.
  *
- * <p>Close policy: a socket that ends (the peer closed) has its bytes already read flushed to the other socket,
- * which is then closed; a side that fails (a reset, a read or write error) closes both at once, since nothing more
- * can be delivered. No traffic either way for the idle timeout closes both. When both sockets are closed the
- * backend's active count drops, exactly once.
+ * <p>Close policy, as HAProxy's in {@code mode tcp}: a FIN ends one direction only (TCP half-close): the other
+ * socket gets the bytes already read, then a FIN of its own, while the opposite direction keeps flowing; once
+ * both directions have ended, both sockets close after flushing. A socket closed outright has its bytes flushed to
+ * the other, which is then closed. A side that fails (a reset, a read or write error) closes both at once, since
+ * nothing more can be delivered. No traffic either way for the idle timeout closes both. When both sockets are
+ * closed the backend's active count drops, exactly once.
  */
 final class TcpRelay implements SelectionContext {
 
@@ -46,6 +52,13 @@ final class TcpRelay implements SelectionContext {
 
   /** Name of the relay's handler in each socket's pipeline. */
   static final String HANDLER_NAME = "hprp-relay";
+
+  /** Sends a FIN once what was written before has been flushed; on a failed flush the socket is closing anyway. */
+  private static final ChannelFutureListener SHUTDOWN_OUTPUT = flushed -> {
+    if (flushed.isSuccess()) {
+      ((DuplexChannel) flushed.channel()).shutdownOutput();
+    }
+  };
 
   private final NetSocketInternal client;
   private final RelaySettings settings;
@@ -131,6 +144,9 @@ final class TcpRelay implements SelectionContext {
       clientSide.endPeer();
       return;
     }
+    if (clientSide.inputEnded) {
+      clientSide.forwardEnd();
+    }
     lastActivityNanos = System.nanoTime();
     scheduleIdleCheck(settings.idleTimeoutNanos());
     clientSide.channel().config().setAutoRead(upstreamSide.channel().isWritable());
@@ -182,6 +198,8 @@ final class TcpRelay implements SelectionContext {
     /** Client side only: buffers read before a backend was connected, in order; null when none. */
     private ArrayDeque<ByteBuf> early;
     private boolean open = true;
+    /** This socket's peer sent a FIN: nothing more will be read here. */
+    private boolean inputEnded;
     private boolean failed;
 
     Side(Side peer, LongAdder bytesRead) {
@@ -192,6 +210,8 @@ final class TcpRelay implements SelectionContext {
     /** Puts this handler just before Vert.x's in {@code socket}'s pipeline, where it sees every read first. */
     void install(NetSocketInternal socket) {
       ChannelHandlerContext vertxHandler = socket.channelHandlerContext();
+      // A FIN then arrives as an event, not a close, so it can be passed on as a FIN.
+      vertxHandler.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
       vertxHandler.pipeline().addBefore(vertxHandler.name(), HANDLER_NAME, this);
     }
 
@@ -242,6 +262,33 @@ final class TcpRelay implements SelectionContext {
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+      if (event instanceof ChannelInputShutdownEvent) {
+        inputEnded = true;
+        if (peer != null) {
+          forwardEnd();
+        } // else the client half-closed before a backend was connected: passed on once it is
+      } else if (event != ChannelInputShutdownReadComplete.INSTANCE) {
+        ctx.fireUserEventTriggered(event);
+      }
+    }
+
+    /**
+     * This direction ended with a FIN: the peer gets the bytes already handed to it, then a FIN; when the other
+     * direction has ended too, both sockets close once flushed.
+     */
+    void forwardEnd() {
+      if (!peer.open) {
+        close();
+      } else if (peer.inputEnded) {
+        closeAfterFlush();
+        peer.closeAfterFlush();
+      } else {
+        peer.ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(SHUTDOWN_OUTPUT);
+      }
+    }
+
+    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       if (log.isDebugEnabled()) {
         log.debug("{} <-> {}: relay failed: {}", client.remoteAddress(), backend, cause.toString());
@@ -275,9 +322,13 @@ final class TcpRelay implements SelectionContext {
     /** Closes the peer after the bytes handed to it are flushed (the end of this direction). */
     void endPeer() {
       if (peer.open) {
-        peer.ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        peer.closeAfterFlush();
       }
       sideClosed();
+    }
+
+    void closeAfterFlush() {
+      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
     /** Client side, once a backend is connected: hands over what was read before, in order. */
