@@ -244,15 +244,11 @@ class TcpRelayIT {
     byte[] request = randomBytes(1024 * 1024, 11);
     // Reads until the client's FIN, then answers with what it read: only a relayed half-close lets it answer.
     try (ServerSocket backend = loopbackServer()) {
-      CompletableFuture<Void> served = CompletableFuture.runAsync(() -> {
-        try (Socket socket = backend.accept()) {
-          socket.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
-          byte[] received = socket.getInputStream().readAllBytes();
-          socket.getOutputStream().write(received);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }, backendThread);
+      CompletableFuture<byte[]> served = serveOnce(backend, socket -> {
+        byte[] received = socket.getInputStream().readAllBytes();
+        socket.getOutputStream().write(received);
+        return received;
+      });
       startProxy(vertx, setup.balancer(), List.of(new Backend("127.0.0.1", backend.getLocalPort())));
 
       try (Socket client = new Socket(InetAddress.getLoopbackAddress(), proxy.actualPort())) {
@@ -275,16 +271,11 @@ class TcpRelayIT {
     byte[] upload = randomBytes(256 * 1024, 12);
     // Greets, sends its FIN at once, then still reads everything the client sends.
     try (ServerSocket backend = loopbackServer()) {
-      CompletableFuture<byte[]> uploaded = CompletableFuture.supplyAsync(() -> {
-        try (Socket socket = backend.accept()) {
-          socket.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
-          socket.getOutputStream().write(greeting);
-          socket.shutdownOutput();
-          return socket.getInputStream().readAllBytes();
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }, backendThread);
+      CompletableFuture<byte[]> uploaded = serveOnce(backend, socket -> {
+        socket.getOutputStream().write(greeting);
+        socket.shutdownOutput();
+        return socket.getInputStream().readAllBytes();
+      });
       startProxy(vertx, setup.balancer(), List.of(new Backend("127.0.0.1", backend.getLocalPort())));
 
       try (Socket client = new Socket(InetAddress.getLoopbackAddress(), proxy.actualPort())) {
@@ -296,6 +287,23 @@ class TcpRelayIT {
       }
     }
     Await.noActiveConnections(proxy);
+  }
+
+  /** What a blocking backend does with one accepted socket. */
+  private interface Exchange {
+    byte[] run(Socket socket) throws IOException;
+  }
+
+  /** Accepts one connection on {@code backend} and runs {@code exchange} on it, on the backend thread. */
+  private CompletableFuture<byte[]> serveOnce(ServerSocket backend, Exchange exchange) {
+    return CompletableFuture.supplyAsync(() -> {
+      try (Socket socket = backend.accept()) {
+        socket.setSoTimeout(SOCKET_TIMEOUT_MILLIS);
+        return exchange.run(socket);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }, backendThread);
   }
 
   private static ServerSocket loopbackServer() throws IOException {
