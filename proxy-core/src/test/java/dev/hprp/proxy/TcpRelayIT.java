@@ -140,6 +140,46 @@ class TcpRelayIT {
         .isEqualTo(SIXTY_FOUR_MIB);
   }
 
+  /**
+   * A backend on IPv6 loopback, given as users write it ({@code [::1]:port}), relays as one on IPv4 does: the proxy
+   * listens on IPv4, connects over IPv6, and every byte arrives, both ways.
+   */
+  @ParameterizedTest
+  @MethodSource("setups")
+  void relaysToABackendOnIpv6LoopbackByteExact(Setup setup) {
+    Assumptions.assumeTrue(ipv6LoopbackAvailable(), "no IPv6 loopback (::1) on this machine");
+    Vertx vertx = vertxFor(setup);
+    TestBackend echo = TestBackend.startOn(vertx, "::1", TestBackend.Mode.ECHO).await();
+    Backend backend = Backend.parse("[::1]:" + echo.port());
+    startProxy(vertx, setup.balancer(), List.of(backend));
+
+    List<String> digests = Clients.onEventLoop(vertx, () -> client.connect(proxy.actualPort(), "127.0.0.1")
+        .compose(socket -> {
+          Future<String> received = Payloads.receive(socket, EIGHT_MIB);
+          Future<String> sent = Payloads.send(socket, EIGHT_MIB, 6);
+          return Future.all(sent, received).eventually(socket::close)
+              .map(all -> List.of(sent.result(), received.result()));
+        })).await();
+
+    assertThat(digests).containsExactly(Payloads.sha256Of(EIGHT_MIB, 6), Payloads.sha256Of(EIGHT_MIB, 6));
+    assertThat(echo.accepted()).isOne();
+    Await.noActiveConnections(proxy);
+    assertThat(proxy.backends()).singleElement().satisfies(status -> {
+      assertThat(status.backend().host()).isEqualTo("::1");
+      assertThat(status.totalConnections()).isOne();
+      assertThat(status.bytesToBackend()).isEqualTo(EIGHT_MIB);
+      assertThat(status.bytesFromBackend()).isEqualTo(EIGHT_MIB);
+    });
+  }
+
+  private static boolean ipv6LoopbackAvailable() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("::1"))) {
+      return socket.getLocalPort() > 0;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("setups")
   void pausesClientWhenBackendStopsReadingAndLosesNothing(Setup setup) throws Exception {
