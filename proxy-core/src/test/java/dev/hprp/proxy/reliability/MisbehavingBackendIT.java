@@ -6,11 +6,13 @@ import static dev.hprp.proxy.testing.TestBackend.Mode.UNRESPONSIVE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendHealth;
 import dev.hprp.proxy.BackendStatus;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.health.PassiveHealthOptions;
 import dev.hprp.proxy.testing.Clients;
+import dev.hprp.proxy.testing.EchoStream;
 import dev.hprp.proxy.testing.Figures;
 import dev.hprp.proxy.testing.HandshakeBlackHole;
 import dev.hprp.proxy.testing.LoadClient;
@@ -21,8 +23,12 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -210,5 +216,98 @@ class MisbehavingBackendIT {
         + load.failures().size() + " / " + resetting.failedConnects());
     Figures.record("backend resetting on accept", "slowest close of a reset client", Figures.millis(slowest));
     proxy.close().await(10, TimeUnit.SECONDS);
+  }
+
+  /**
+   * A backend that resets its connections in the middle of a stream (an SO_LINGER 0 close once it has echoed
+   * 256 KiB): each client relayed to it sees its connection closed promptly (by a reset or a close), every byte it
+   * got back one it sent; the streams relayed to the other backends keep flowing, new clients are served meanwhile,
+   * and the active counts return to 0.
+   */
+  @Test
+  void backendResettingMidStreamClosesItsClientsPromptlyWhileTheOthersServe() throws Exception {
+    Vertx vertx = nativeVertx.get();
+    List<TestBackend> echoes = Proxies.backends(vertx, ECHO, ECHO);
+    List<Long> resets = new CopyOnWriteArrayList<>();
+    NetServer resetter = resettingEcho(vertx, 256 * 1024, resets).await(10, TimeUnit.SECONDS);
+    ReverseProxy proxy = ReverseProxy.builder(vertx)
+        .backends(List.of(new Backend("127.0.0.1", resetter.actualPort()), echoes.get(0).backend(),
+            echoes.get(1).backend()))
+        .with(Proxies.loopback())
+        .build();
+    proxy.start().await(10, TimeUnit.SECONDS);
+    NetClient client = vertx.createNetClient();
+
+    // One after the other, before any other client: round-robin relays streams 0, 3 and 6 to the resetter.
+    List<EchoStream> streams = new ArrayList<>();
+    for (int i = 0; i < 9; i++) {
+      streams.add(EchoStream.open(vertx, client, proxy.actualPort(), 16 * 1024, Duration.ZERO)
+          .await(10, TimeUnit.SECONDS));
+    }
+    LoadClient load = LoadClient.start(vertx, proxy.actualPort(), PING, PING, 4, Long.MAX_VALUE,
+        Proxies.EXCHANGE_TIMEOUT);
+    await("the resetter reset its three streams").atMost(Proxies.SETTLE).until(() -> resets.size() == 3);
+    List<EchoStream> cut = List.of(streams.get(0), streams.get(3), streams.get(6));
+    Future.all(cut.stream().map(EchoStream::closed).toList()).await(Proxies.SETTLE.toSeconds(), TimeUnit.SECONDS);
+    List<EchoStream> survivors = streams.stream().filter(s -> !cut.contains(s)).toList();
+    long[] echoedAtCut = survivors.stream().mapToLong(EchoStream::echoed).toArray();
+    await("the other streams keep flowing").atMost(Proxies.SETTLE).until(() -> {
+      for (int i = 0; i < survivors.size(); i++) {
+        if (survivors.get(i).echoed() < echoedAtCut[i] + (1 << 20)) {
+          return false;
+        }
+      }
+      return true;
+    });
+    long servedMeanwhile = load.succeeded();
+    load.stop().await(30, TimeUnit.SECONDS);
+
+    // A cut stream's longest silence runs from its last write (the chunk the resetter answered with a reset) to its
+    // close: the reset-to-close time, and then some.
+    long slowestClose = cut.stream().mapToLong(EchoStream::longestSilenceNanos).max().orElseThrow();
+    assertThat(slowestClose).as("slowest close of a reset stream after its last write")
+        .isLessThan(Proxies.PAUSE_ALLOWANCE.toNanos());
+    assertThat(cut).as("streams relayed to the resetter: every byte echoed was one sent")
+        .noneMatch(EchoStream::corrupt)
+        .allSatisfy(s -> assertThat(s.echoed()).isLessThan(256 * 1024 + 16 * 1024));
+    assertThat(survivors).as("streams relayed to the other backends").allSatisfy(s -> {
+      assertThat(s.closedNanos()).isZero();
+      assertThat(s.corrupt()).isFalse();
+    });
+    assertThat(load.failures()).as("clients served while the resets happened").isEmpty();
+    assertThat(proxy.backends()).extracting(BackendStatus::failedConnects).containsOnly(0L);
+    Future.all(survivors.stream().map(EchoStream::close).toList()).await(10, TimeUnit.SECONDS);
+    Proxies.awaitNoActiveConnections(proxy);
+    Figures.record("backend resetting mid-stream", "streams reset / closed with a reset seen by the client",
+        cut.size() + " / " + cut.stream().filter(s -> s.error() != null).count());
+    Figures.record("backend resetting mid-stream", "slowest close after the stream's last write",
+        Figures.millis(slowestClose));
+    Figures.record("backend resetting mid-stream", "clients served meanwhile / streams on the others kept flowing",
+        servedMeanwhile + " / " + survivors.size());
+    client.close().await(10, TimeUnit.SECONDS);
+    proxy.close().await(10, TimeUnit.SECONDS);
+    resetter.close().await(10, TimeUnit.SECONDS);
+  }
+
+  /**
+   * An echo server on {@code 127.0.0.1} that resets each connection (SO_LINGER 0 close, unsent bytes dropped) once
+   * it has read {@code resetAfter} bytes from it, noting when in {@code resets}.
+   */
+  private static Future<NetServer> resettingEcho(Vertx vertx, long resetAfter, List<Long> resets) {
+    return vertx.createNetServer(new NetServerOptions().setHost("127.0.0.1").setPort(0).setSoLinger(0))
+        .connectHandler(socket -> {
+          long[] read = {0};
+          socket.handler(data -> {
+            read[0] += data.length();
+            if (read[0] >= resetAfter) {
+              socket.handler(null);
+              resets.add(System.nanoTime());
+              socket.close();
+            } else {
+              socket.write(data);
+            }
+          });
+        })
+        .listen();
   }
 }
