@@ -1,6 +1,5 @@
 package dev.hprp.proxy;
 
-import dev.hprp.proxy.impl.Durations;
 import java.time.Duration;
 import java.util.Objects;
 

@@ -6,7 +6,7 @@ import dev.hprp.proxy.ReverseProxyBuilder;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.balancer.Balancer;
 import dev.hprp.proxy.health.HealthCheckOptions;
-import dev.hprp.proxy.impl.Durations;
+import dev.hprp.proxy.Durations;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.transport.Transport;

@@ -1,6 +1,6 @@
 package dev.hprp.launcher;
 
-import dev.hprp.proxy.impl.Durations;
+import dev.hprp.proxy.Durations;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hprp.proxy.ReverseProxyOptions;

@@ -52,9 +52,9 @@ class ReadmeTest {
 
   @Test
   void embeddingExampleRunsAsWritten(Vertx backendVertx) {
-    String backends = DemoBackends.start(backendVertx).await().stream()
-        .map(Backend::id)
-        .collect(Collectors.joining(","));
+    List<Backend> demo = DemoBackends.start(backendVertx).await();
+    String backends = demo.subList(0, 2).stream().map(Backend::id).collect(Collectors.joining(","));
+    String extra = demo.get(2).id();
     String host = "127.0.0.1";
     int port = 0;
 
@@ -64,7 +64,7 @@ class ReadmeTest {
         .backends(Backend.parseList(backends))     // such as "10.0.0.1:3001,10.0.0.2:3001:2" (host:port[:weight])
         .balancer(Balancer.roundRobin())
         .healthCheck(HealthCheck.httpGet("/health"), new HealthCheckOptions().setInterval(Duration.ofSeconds(1)))
-        .onHealthChange(t -> log.info("{} is {}: {}", t.backend().id(), t.to(), t.reason()))
+        .onBackendEvent(event -> log.info("{}", event))  // added, removed, health or admin state changed
         .with(new ReverseProxyOptions().setHost(host).setPort(port))  // port 0: any free port, see actualPort()
         .build();
     proxy.start().await();                         // blocks until listening; never call await() on an event loop
@@ -81,6 +81,19 @@ class ReadmeTest {
       // Up after the first probe round, or after `rise` more probes when a cold JVM's first one timed out.
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
           assertThat(proxy.backends()).extracting(BackendStatus::health).containsOnly(BackendHealth.UP));
+
+      // README-BEGIN
+      proxy.addBackend(Backend.parse(extra)).await();              // in rotation once its first probe answered
+      proxy.setWeight(extra, 3).await();                           // new connections follow the new weight
+      proxy.drain(extra).await();                                  // no new connection; open ones go on
+      proxy.enable(extra).await();                                 // back in rotation
+      proxy.removeBackend(extra, Duration.ofSeconds(30)).await();  // drained (open ones cut at 30 s), then gone
+      proxy.updateBackends(Backend.parseList(backends + "," + extra + ":2"), Duration.ofSeconds(30))
+          .await();                                                // the whole set: adds, re-weights, removes
+      // README-END
+      assertThat(proxy.backends()).extracting(BackendStatus::id).containsExactlyElementsOf(
+          Backend.parseList(backends + "," + extra).stream().map(Backend::id).toList());
+      assertThat(proxy.backends().get(2).backend().weight()).isEqualTo(2);
     } finally {
       // README-BEGIN
       proxy.close().await();                       // stops accepting and closes its connections
@@ -94,7 +107,7 @@ class ReadmeTest {
     String readme = Files.readString(README);
     List<String> blocks = exampleBlocks(Files.readString(SELF));
 
-    assertThat(blocks).hasSize(2);
+    assertThat(blocks).hasSize(3);
     for (String block : blocks) {
       assertThat(readme).as("README.md shows this block as written in ReadmeTest")
           .contains("```java\n" + block + "\n```\n");

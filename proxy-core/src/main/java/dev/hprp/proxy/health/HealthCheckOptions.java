@@ -1,6 +1,6 @@
 package dev.hprp.proxy.health;
 
-import dev.hprp.proxy.impl.Durations;
+import dev.hprp.proxy.Durations;
 import java.time.Duration;
 import java.util.Objects;
 

@@ -1,6 +1,6 @@
 package dev.hprp.proxy.health;
 
-import dev.hprp.proxy.impl.Durations;
+import dev.hprp.proxy.Durations;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -28,6 +28,13 @@ public final class PassiveHealthOptions {
    */
   public static final int DEFAULT_MAX_EJECTED_PERCENT = 50;
 
+  /** An ejected backend passing {@code rise} active probes in a row is back at once (Envoy's default too). */
+  public static final boolean DEFAULT_UNEJECT_ON_ACTIVE_CHECK = true;
+  /** A backend that closes a new connection without a byte within this time counts as a failed connect: 1 s. */
+  public static final Duration DEFAULT_EARLY_CLOSE_WINDOW = Duration.ofSeconds(1);
+
+  private boolean unejectOnActiveCheck = DEFAULT_UNEJECT_ON_ACTIVE_CHECK;
+  private Duration earlyCloseWindow = DEFAULT_EARLY_CLOSE_WINDOW;
   private boolean enabled = true;
   private int consecutiveFailures = DEFAULT_CONSECUTIVE_FAILURES;
   private Duration baseEjectionTime = DEFAULT_BASE_EJECTION_TIME;
@@ -45,6 +52,35 @@ public final class PassiveHealthOptions {
     this.baseEjectionTime = other.baseEjectionTime;
     this.maxEjectionTime = other.maxEjectionTime;
     this.maxEjectedPercent = other.maxEjectedPercent;
+    this.unejectOnActiveCheck = other.unejectOnActiveCheck;
+    this.earlyCloseWindow = other.earlyCloseWindow;
+  }
+
+  /** Whether an ejected backend returns once it passes {@code rise} active probes in a row; default true. */
+  public boolean isUnejectOnActiveCheck() {
+    return unejectOnActiveCheck;
+  }
+
+  /** Sets whether passing active probes end an ejection early. */
+  public PassiveHealthOptions setUnejectOnActiveCheck(boolean unejectOnActiveCheck) {
+    this.unejectOnActiveCheck = unejectOnActiveCheck;
+    return this;
+  }
+
+  /** How soon after connecting a backend's close without a byte counts as a failure; default 1 s, 0 off. */
+  public Duration getEarlyCloseWindow() {
+    return earlyCloseWindow;
+  }
+
+  /** Sets the early-close window, 0 (off) to 1 minute. */
+  public PassiveHealthOptions setEarlyCloseWindow(Duration earlyCloseWindow) {
+    Objects.requireNonNull(earlyCloseWindow, "earlyCloseWindow");
+    if (!Durations.within(earlyCloseWindow, Duration.ZERO, Duration.ofMinutes(1))) {
+      throw new IllegalArgumentException("earlyCloseWindow: " + Durations.format(earlyCloseWindow)
+          + " (expected: 0ms-1m)");
+    }
+    this.earlyCloseWindow = earlyCloseWindow;
+    return this;
   }
 
   /** Whether failed connects eject backends; default true. */

@@ -1,4 +1,4 @@
-package dev.hprp.proxy.impl;
+package dev.hprp.proxy;
 
 import java.time.Duration;
 
