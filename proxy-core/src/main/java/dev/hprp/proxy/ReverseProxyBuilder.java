@@ -5,7 +5,6 @@ import dev.hprp.proxy.health.HealthCheck;
 import dev.hprp.proxy.health.HealthCheckOptions;
 import dev.hprp.proxy.health.HealthListener;
 import dev.hprp.proxy.health.PassiveHealthOptions;
-import dev.hprp.proxy.impl.Durations;
 import dev.hprp.proxy.impl.ProxyConfig;
 import dev.hprp.proxy.impl.ReverseProxyImpl;
 import io.vertx.core.Vertx;

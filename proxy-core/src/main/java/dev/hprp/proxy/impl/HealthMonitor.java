@@ -2,6 +2,7 @@ package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendHealth;
+import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.health.HealthCheck;
 import dev.hprp.proxy.health.HealthCheckContext;
 import dev.hprp.proxy.health.HealthCheckOptions;
