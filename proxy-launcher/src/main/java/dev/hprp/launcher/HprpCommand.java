@@ -14,6 +14,7 @@ import java.io.PrintWriter;
 import java.net.BindException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
@@ -147,7 +148,8 @@ final class HprpCommand implements Callable<Integer> {
     apply(PassiveHealthFlags.EJECTION_TIME, passiveFlags.ejectionTime, passive::setBaseEjectionTime);
     apply(PassiveHealthFlags.MAX_EJECTION_TIME, passiveFlags.maxEjectionTime, passive::setMaxEjectionTime);
     apply(PassiveHealthFlags.MAX_EJECTED_PERCENT, passiveFlags.maxEjectedPercent, passive::setMaxEjectedPercent);
-    apply(PassiveHealthFlags.UNEJECT_ON_CHECK, passiveFlags.unejectOnCheck, passive::setUnejectOnActiveCheck);
+    apply(PassiveHealthFlags.UNEJECT_ON_CHECK, passiveFlags.unejectOnCheck,
+        text -> passive.setUnejectOnActiveCheck(trueOrFalse(text)));
     apply(PassiveHealthFlags.EARLY_CLOSE_WINDOW, passiveFlags.earlyCloseWindow, passive::setEarlyCloseWindow);
     checkEjectionTimes(passive);
 
@@ -263,6 +265,15 @@ final class HprpCommand implements Callable<Integer> {
 
   private ParameterException invalid(String flag, String detail) {
     return new ParameterException(spec.commandLine(), "Invalid value for option '" + flag + "': " + detail);
+  }
+
+  /** {@code true} or {@code false}, in any case. */
+  private static boolean trueOrFalse(String text) {
+    return switch (text.strip().toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException("'" + text + "' (expected: true or false)");
+    };
   }
 
   private static String usageError(ParameterException e) {

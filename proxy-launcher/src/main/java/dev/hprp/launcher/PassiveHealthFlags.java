@@ -43,11 +43,11 @@ final class PassiveHealthFlags {
       description = "Most backends ejected at once, in percent (one always may be), 0-100. Default: ${DEFAULT-VALUE}.")
   int maxEjectedPercent;
 
-  @Option(names = UNEJECT_ON_CHECK, order = 44, arity = "1", paramLabel = "true|false",
-      converter = BooleanConverter.class,
+  /** As written: picocli reads an empty value of a boolean option as false, so this is read where it is applied. */
+  @Option(names = UNEJECT_ON_CHECK, order = 44, paramLabel = "true|false",
       description = "Whether an ejected backend returns as soon as it passes --rise active probes. "
           + "Default: ${DEFAULT-VALUE}.")
-  boolean unejectOnCheck;
+  String unejectOnCheck;
 
   @Option(names = EARLY_CLOSE_WINDOW, order = 45, paramLabel = "DURATION",
       description = "A backend that closes or resets a connection this soon after the connect, before sending a byte, "
