@@ -41,6 +41,21 @@ final class Flags {
   }
 
   /**
+   * Runs the command with {@code flag value} (and backends, unless that is the flag), which must be refused as an
+   * invalid value of that flag.
+   *
+   * @return what the one line on stderr says after {@code hprp: Invalid value for option 'flag': }
+   */
+  static String refusal(String flag, String value) {
+    String[] args = flag.equals("--backends") ? new String[] {flag, value}
+        : new String[] {"--backends", "127.0.0.1:1", flag, value};
+    String prefix = "hprp: Invalid value for option '" + flag + "': ";
+    String line = usageError(args);
+    assertThat(line).startsWith(prefix);
+    return line.substring(prefix.length());
+  }
+
+  /**
    * Runs the command with {@code args}, which must be refused: exit code 2, nothing on stdout, one line on stderr.
    *
    * @return that line

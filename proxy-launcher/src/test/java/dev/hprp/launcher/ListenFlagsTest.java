@@ -31,9 +31,8 @@ class ListenFlagsTest {
 
   @Test
   void badValuesExitWith2NamingTheFlag() {
-    assertThat(Flags.usageError("--backends", "127.0.0.1:1", "--port", "65536"))
-        .isEqualTo("hprp: Invalid value for option '--port': 65536 (expected: 0-65535)");
-    assertThat(Flags.usageError("--backends", "127.0.0.1:1", "--host", ""))
-        .isEqualTo("hprp: Invalid value for option '--host': must not be blank");
+    assertThat(Flags.refusal("--port", "65536")).isEqualTo("65536 (expected: 0-65535)");
+    assertThat(Flags.refusal("--port", "x")).isEqualTo("'x' is not an int");
+    assertThat(Flags.refusal("--host", "")).isEqualTo("must not be blank");
   }
 }
