@@ -48,6 +48,13 @@ class ReadmeTest {
   private static final Logger log = LoggerFactory.getLogger(ReadmeTest.class);
   private static final Path README = Path.of(System.getProperty("hprp.readme", "../README.md"));
   private static final Path SELF = Path.of("src/test/java/dev/hprp/launcher/ReadmeTest.java");
+  /** The example project (examples/embedded), which builds against the installed artifacts as a user's would. */
+  private static final Path EXAMPLE_PROJECT = README.toAbsolutePath().getParent().resolve("examples/embedded");
+  private static final Path EXAMPLE_TEST =
+      EXAMPLE_PROJECT.resolve("src/test/java/com/example/embedded/EmbeddedProxyTest.java");
+  private static final Pattern XML_BLOCK = Pattern.compile("(?s)```xml\n(.*?)\n```\n");
+  private static final Pattern BOM_VERSION =
+      Pattern.compile("<artifactId>hprp-bom</artifactId>\\s*<version>([^<]+)</version>");
   private static final Pattern EXAMPLE = Pattern.compile("(?s)\n( *)// README-BEGIN\n(.*?)\n *// README-END\n");
 
   @Test
@@ -102,6 +109,31 @@ class ReadmeTest {
   }
 
   @Test
+  void exampleProjectRunsTheSameBlocks() throws IOException {
+    assertThat(exampleBlocks(Files.readString(EXAMPLE_TEST)))
+        .as("the blocks of %s", EXAMPLE_TEST)
+        .isEqualTo(exampleBlocks(Files.readString(SELF)));
+  }
+
+  @Test
+  void readmeMavenSnippetsAreTheExampleProjectsWithThisVersion() throws IOException {
+    String readme = Files.readString(README);
+    String pom = Files.readString(EXAMPLE_PROJECT.resolve("pom.xml"));
+    List<String> snippets = XML_BLOCK.matcher(readme).results().map(m -> m.group(1)).collect(Collectors.toList());
+
+    assertThat(snippets).as("the BOM import and the dependencies").hasSize(2);
+    for (String snippet : snippets) {
+      assertThat(unindented(pom)).as("examples/embedded/pom.xml has, but for indentation:%n%s", snippet)
+          .contains(unindented(snippet));
+    }
+    for (String text : List.of(readme, pom)) {
+      Matcher version = BOM_VERSION.matcher(text);
+      assertThat(version.find()).isTrue();
+      assertThat(version.group(1)).as("hprp-bom's version").isEqualTo(Version.hprp());
+    }
+  }
+
+  @Test
   void readmeTableListsEveryFlagWithItsDefault() throws Exception {
     String readme = Files.readString(README);
     CommandSpec spec = HprpCommand.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
@@ -128,6 +160,10 @@ class ReadmeTest {
     for (String name : new BalancerConverter()) {
       assertThat(readme).contains("| `" + name + "` |");
     }
+  }
+
+  private static String unindented(String text) {
+    return text.lines().map(String::strip).collect(Collectors.joining("\n"));
   }
 
   /** The marked regions of {@code source}, each with its common indentation removed. */
