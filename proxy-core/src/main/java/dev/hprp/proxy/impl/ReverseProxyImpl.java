@@ -108,6 +108,11 @@ final class ReverseProxyImpl implements ReverseProxy {
         });
   }
 
+  /** The connector every server of this proxy uses; for tests that drive it without sockets. */
+  UpstreamConnector connector() {
+    return connector;
+  }
+
   @Override
   public int actualPort() {
     int port = actualPort;
