@@ -4,6 +4,7 @@ import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendAdminState;
 import dev.hprp.proxy.BackendStatus;
 import dev.hprp.proxy.Durations;
+import dev.hprp.proxy.Ranges;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.impl.tcp.TcpServerVerticle;
@@ -146,16 +147,16 @@ final class ReverseProxyImpl implements ReverseProxy {
   @Override
   public Future<Void> removeBackend(String id, Duration drainTimeout) {
     Objects.requireNonNull(id, "id");
-    Objects.requireNonNull(drainTimeout, "drainTimeout");
-    if (drainTimeout.isNegative()) {
-      return Future.failedFuture(new IllegalArgumentException("drainTimeout: " + drainTimeout
-          + " (expected: 0 or more)"));
-    }
     try {
-      return remove(registry.require(id), drainTimeout);
+      return remove(registry.require(id), checkDrainTimeout(drainTimeout));
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
+  }
+
+  /** A drain timeout is 0 (close at once) to a week. */
+  private static Duration checkDrainTimeout(Duration drainTimeout) {
+    return Ranges.check("drainTimeout", drainTimeout, Duration.ZERO, Duration.ofDays(7));
   }
 
   /** Begins a removal: no new connection from now; the rest are closed at {@code drainTimeout}. */
@@ -180,9 +181,7 @@ final class ReverseProxyImpl implements ReverseProxy {
   public Future<Void> setWeight(String id, int weight) {
     Objects.requireNonNull(id, "id");
     try {
-      if (weight < 1 || weight > Backend.MAX_WEIGHT) {
-        throw new IllegalArgumentException("weight: " + weight + " (expected: 1-" + Backend.MAX_WEIGHT + ")");
-      }
+      Ranges.check("weight", weight, 1, Backend.MAX_WEIGHT);
       return registry.setWeight(registry.require(id), weight) ? registry.rebuild() : Future.succeededFuture();
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
@@ -211,7 +210,6 @@ final class ReverseProxyImpl implements ReverseProxy {
   @Override
   public Future<Void> updateBackends(List<Backend> desired, Duration drainTimeout) {
     Objects.requireNonNull(desired, "desired");
-    Objects.requireNonNull(drainTimeout, "drainTimeout");
     Map<String, Backend> wanted = new HashMap<>();
     for (Backend backend : desired) {
       if (wanted.put(Objects.requireNonNull(backend, "desired backend").id(), backend) != null) {
@@ -221,9 +219,10 @@ final class ReverseProxyImpl implements ReverseProxy {
     if (wanted.isEmpty()) {
       return Future.failedFuture(new IllegalArgumentException("backends: none (expected: at least one)"));
     }
-    if (drainTimeout.isNegative()) {
-      return Future.failedFuture(new IllegalArgumentException("drainTimeout: " + drainTimeout
-          + " (expected: 0 or more)"));
+    try {
+      checkDrainTimeout(drainTimeout);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
     }
     if (isClosed()) {
       return closedFailure();
