@@ -39,12 +39,8 @@ public record Backend(String host, int port, int weight) {
     if (!isValidHost(host)) {
       throw new IllegalArgumentException("backend host: '" + host + "' " + HOST_EXPECTED);
     }
-    if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException("backend port: " + port + " (expected: 1-65535)");
-    }
-    if (weight < 1 || weight > MAX_WEIGHT) {
-      throw new IllegalArgumentException("backend weight: " + weight + " (expected: 1-" + MAX_WEIGHT + ")");
-    }
+    Ranges.check("backend port", port, 1, 65535);
+    Ranges.check("backend weight", weight, 1, MAX_WEIGHT);
   }
 
   /** A backend with the {@linkplain #DEFAULT_WEIGHT default weight}. */

@@ -1,7 +1,9 @@
 package dev.hprp.proxy;
 
+import dev.hprp.proxy.impl.ReverseProxyBuilderImpl;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -18,6 +20,11 @@ import java.util.List;
  * proxy.start().await();
  * }</pre>
  *
+ * <p>Backends may change while traffic flows: {@link #addBackend}, {@link #removeBackend}, {@link #setWeight},
+ * {@link #drain}, {@link #enable}, or the whole set at once with {@link #updateBackends} (what a discovery source or a
+ * config reload gives). Connections already relayed are never moved; a change applies to new connections from the
+ * moment the returned future completes (a removal or drain from the moment it is called).
+ *
  * <p>Thread-safe: every method may be called from any thread. {@link #start()} and {@link #close()} each take
  * effect once; the proxy cannot be restarted after close. The {@code Vertx} stays the caller's: closing the proxy does
  * not close it.
@@ -32,7 +39,7 @@ public interface ReverseProxy {
    * @param vertx never null
    */
   static ReverseProxyBuilder builder(Vertx vertx) {
-    return new ReverseProxyBuilder(vertx);
+    return new ReverseProxyBuilderImpl(vertx);
   }
 
   /**
@@ -51,8 +58,76 @@ public interface ReverseProxy {
    */
   int actualPort();
 
-  /** A snapshot of every backend in configuration order: health and counters; never null. */
+  /**
+   * A snapshot of every backend, in the order they were added (configured ones first): health, admin state and
+   * counters; never null. A backend being removed is listed, {@link BackendAdminState#DRAINING DRAINING}, until its
+   * removal completes.
+   */
   List<BackendStatus> backends();
+
+  /**
+   * Adds a backend to the rotation.
+   *
+   * @param backend never null
+   * @return completes once {@code backend} takes new connections: at once without active health checks, after its
+   *     first probe with them (a backend failing that probe is added {@link BackendHealth#DOWN DOWN} and the future
+   *     still completes). Fails with {@link IllegalArgumentException} when a backend with the same
+   *     {@link Backend#id() id} is present (also while it is being removed), with {@link IllegalStateException} once
+   *     the proxy is closed
+   */
+  Future<Void> addBackend(Backend backend);
+
+  /**
+   * Removes a backend: from the moment of the call it takes no new connection; its relayed connections may go on
+   * until {@code drainTimeout}, when the rest are closed. Afterwards its id may be added again, with fresh counters
+   * and health.
+   *
+   * @param id           the backend's {@link Backend#id() id}, {@code host:port} ({@code [::1]:3001} for IPv6)
+   * @param drainTimeout how long its connections may go on, 0 to 7 days; {@link Duration#ZERO} closes them at once
+   * @return completes when its last connection has closed and its id is gone from {@link #backends()}; fails with
+   *     {@link IllegalArgumentException} naming {@code id} when no such backend is present, or naming the drain
+   *     timeout when it is out of range
+   */
+  Future<Void> removeBackend(String id, Duration drainTimeout);
+
+  /**
+   * Changes a backend's weight, 1-{@value Backend#MAX_WEIGHT}.
+   *
+   * @return completes once new picks follow the new weight; fails with {@link IllegalArgumentException} for an
+   *     unknown id or a weight out of range
+   */
+  Future<Void> setWeight(String id, int weight);
+
+  /**
+   * Stops sending new connections to a backend; those open go on. Its health checks go on too, so
+   * {@link #backends()} still tells whether it is healthy. Undone by {@link #enable(String)}; a drained backend stays
+   * drained whatever its health checks say.
+   *
+   * @return completes when new picks avoid it; fails with {@link IllegalArgumentException} for an unknown id
+   */
+  Future<Void> drain(String id);
+
+  /**
+   * Lets a drained backend take new connections again (when healthy).
+   *
+   * @return completes when new picks may choose it; fails with {@link IllegalArgumentException} for an unknown id
+   *     or one being removed
+   */
+  Future<Void> enable(String id);
+
+  /**
+   * Makes the backends equal to {@code desired}: adds what is new, re-weights what changed, removes (draining for at
+   * most {@code drainTimeout}) what is gone. Idempotent: calling it again with the same set changes nothing. All
+   * changes of one call take effect together, in one new selector.
+   *
+   * @param desired      the whole set, at least one backend, no id twice
+   * @param drainTimeout how long the connections of each removed backend may go on, 0 to 7 days
+   * @return completes when every addition is in rotation and every removal has completed; fails with
+   *     {@link IllegalArgumentException} (and changes nothing) when {@code desired} is empty or repeats an id, or
+   *     the drain timeout is out of range. A backend of {@code desired} still being removed by an earlier call is
+   *     added again, fresh, once that removal has completed
+   */
+  Future<Void> updateBackends(List<Backend> desired, Duration drainTimeout);
 
   /**
    * Stops accepting, closes every relayed connection and stops health checks.

@@ -1,6 +1,5 @@
 package dev.hprp.proxy;
 
-import dev.hprp.proxy.impl.Durations;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -9,7 +8,7 @@ import java.util.Objects;
  *
  * <p>Not thread-safe: configure on one thread, then hand to {@link ReverseProxyBuilder#with}, which copies it. Every
  * default is a {@code DEFAULT_*} constant below; setters return {@code this} and throw
- * {@link IllegalArgumentException} with a message like {@code port: 99999 (expected: 0-65535)}.
+ * {@link IllegalArgumentException} with a message like {@code port: 99999 (expected: 0-65535)} (see {@link Ranges}).
  *
  * <pre>{@code
  * new ReverseProxyOptions().setPort(8080).setConnectTimeout(Duration.ofSeconds(2))
@@ -73,10 +72,7 @@ public final class ReverseProxyOptions {
 
   /** Sets the port to listen on, 0-65535 (0: ephemeral). */
   public ReverseProxyOptions setPort(int port) {
-    if (port < 0 || port > 65535) {
-      throw new IllegalArgumentException("port: " + port + " (expected: 0-65535)");
-    }
-    this.port = port;
+    this.port = Ranges.check("port", port, 0, 65535);
     return this;
   }
 
@@ -87,7 +83,7 @@ public final class ReverseProxyOptions {
 
   /** Sets the connect timeout: positive, at least 1 ms, at most 1 hour. */
   public ReverseProxyOptions setConnectTimeout(Duration connectTimeout) {
-    this.connectTimeout = checkDuration("connectTimeout", connectTimeout);
+    this.connectTimeout = Ranges.check("connectTimeout", connectTimeout, Duration.ofMillis(1), Duration.ofHours(1));
     return this;
   }
 
@@ -98,11 +94,7 @@ public final class ReverseProxyOptions {
 
   /** Sets the idle timeout: 1 ms to 7 days (long-lived tunnels such as database sessions need long ones). */
   public ReverseProxyOptions setIdleTimeout(Duration idleTimeout) {
-    Objects.requireNonNull(idleTimeout, "idleTimeout");
-    if (!Durations.within(idleTimeout, Duration.ofMillis(1), Duration.ofDays(7))) {
-      throw new IllegalArgumentException("idleTimeout: " + Durations.format(idleTimeout) + " (expected: 1ms-7d)");
-    }
-    this.idleTimeout = idleTimeout;
+    this.idleTimeout = Ranges.check("idleTimeout", idleTimeout, Duration.ofMillis(1), Duration.ofDays(7));
     return this;
   }
 
@@ -113,10 +105,7 @@ public final class ReverseProxyOptions {
 
   /** Sets the most distinct backends tried per client connection, 1-100. */
   public ReverseProxyOptions setMaxConnectAttempts(int maxConnectAttempts) {
-    if (maxConnectAttempts < 1 || maxConnectAttempts > 100) {
-      throw new IllegalArgumentException("maxConnectAttempts: " + maxConnectAttempts + " (expected: 1-100)");
-    }
-    this.maxConnectAttempts = maxConnectAttempts;
+    this.maxConnectAttempts = Ranges.check("maxConnectAttempts", maxConnectAttempts, 1, 100);
     return this;
   }
 
@@ -130,19 +119,8 @@ public final class ReverseProxyOptions {
 
   /** Sets the number of servers (one per event loop), 1-1024. */
   public ReverseProxyOptions setEventLoops(int eventLoops) {
-    if (eventLoops < 1 || eventLoops > 1024) {
-      throw new IllegalArgumentException("eventLoops: " + eventLoops + " (expected: 1-1024)");
-    }
-    this.eventLoops = eventLoops;
+    this.eventLoops = Ranges.check("eventLoops", eventLoops, 1, 1024);
     return this;
-  }
-
-  private static Duration checkDuration(String name, Duration value) {
-    Objects.requireNonNull(value, name);
-    if (!Durations.within(value, Duration.ofMillis(1), Duration.ofHours(1))) {
-      throw new IllegalArgumentException(name + ": " + Durations.format(value) + " (expected: 1ms-1h)");
-    }
-    return value;
   }
 
   @Override

@@ -5,6 +5,11 @@
  * dev.hprp.proxy.Backend}s, optionally a {@link dev.hprp.proxy.balancer.Balancer}, a
  * {@link dev.hprp.proxy.health.HealthCheck} and {@link dev.hprp.proxy.ReverseProxyOptions}, then
  * {@code build().start()}. {@link dev.hprp.proxy.ReverseProxy#backends()} reports each backend's
- * {@link dev.hprp.proxy.BackendStatus}. Everything under {@code dev.hprp.proxy.impl} is internal.
+ * {@link dev.hprp.proxy.BackendStatus}; backends change at runtime through the proxy's {@code addBackend},
+ * {@code removeBackend}, {@code setWeight}, {@code drain}, {@code enable} and {@code updateBackends}, and every such
+ * change and health transition reaches {@link dev.hprp.proxy.BackendListener}s as a
+ * {@link dev.hprp.proxy.BackendEvent}. {@link dev.hprp.proxy.Durations} reads and writes durations as the
+ * {@code hprp} command does ({@code 200ms}, {@code 2s}); {@link dev.hprp.proxy.Ranges} is the range check behind every
+ * option setter's message. Everything under {@code dev.hprp.proxy.impl} is internal.
  */
 package dev.hprp.proxy;

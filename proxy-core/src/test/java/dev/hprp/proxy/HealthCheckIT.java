@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hprp.proxy.health.HealthCheck;
 import dev.hprp.proxy.health.HealthCheckOptions;
-import dev.hprp.proxy.health.HealthListener;
+import dev.hprp.proxy.BackendEvent;
+import dev.hprp.proxy.testing.HealthChanges;
 import dev.hprp.proxy.health.PassiveHealthOptions;
 import dev.hprp.proxy.testing.Clients;
 import dev.hprp.proxy.testing.TestBackend;
@@ -32,7 +33,8 @@ class HealthCheckIT {
   /** Timers on a loaded 2-core machine fire late; the bound under test is interval × fall + timeout. */
   private static final Duration SCHEDULING_SLACK = Duration.ofSeconds(3);
 
-  private final List<HealthListener.Transition> transitions = Collections.synchronizedList(new ArrayList<>());
+  private final HealthChanges healthChanges = new HealthChanges();
+  private final List<BackendEvent.HealthChanged> transitions = healthChanges.list();
   private ReverseProxy proxy;
   private NetClient client;
   private List<TestBackend> backends;
@@ -70,7 +72,7 @@ class HealthCheckIT {
         .healthCheck(HealthCheck.tcpConnect(), new HealthCheckOptions()
             .setInterval(INTERVAL).setTimeout(TIMEOUT).setFall(FALL).setRise(2).setJitter(0))
         .passiveHealth(new PassiveHealthOptions().setEnabled(false))
-        .onHealthChange(transitions::add)
+        .onBackendEvent(healthChanges)
         .with(new ReverseProxyOptions().setHost("127.0.0.1").setPort(0))
         .build();
     proxy.start().await();
@@ -88,9 +90,10 @@ class HealthCheckIT {
         .until(() -> healthOfB() == BackendHealth.UP);
 
     assertThat(answers(vertx, 6)).contains("b");
-    assertThat(transitions).extracting(HealthListener.Transition::to)
+    Awaitility.await().atMost(SCHEDULING_SLACK).until(() -> transitions.size() >= 2);
+    assertThat(transitions).extracting(BackendEvent.HealthChanged::to)
         .containsExactly(BackendHealth.DOWN, BackendHealth.UP);
-    assertThat(transitions.get(0).reason()).startsWith("3 consecutive failures: ");
+    assertThat(transitions.get(0).reason()).startsWith("3 consecutive failed health checks: ");
   }
 
   @Test
@@ -100,7 +103,7 @@ class HealthCheckIT {
         .backends(backends.stream().map(TestBackend::backend).toList())
         .noHealthCheck()
         .passiveHealth(new PassiveHealthOptions().setConsecutiveFailures(2))
-        .onHealthChange(transitions::add)
+        .onBackendEvent(healthChanges)
         .with(new ReverseProxyOptions().setHost("127.0.0.1").setPort(0))
         .build();
     proxy.start().await();
@@ -111,9 +114,44 @@ class HealthCheckIT {
     // Two refused connects eject it; after that no client is even tried on it.
     assertThat(proxy.backends().get(1).failedConnects()).isEqualTo(2);
     assertThat(healthOfB()).isEqualTo(BackendHealth.EJECTED);
+    Awaitility.await().atMost(SCHEDULING_SLACK).until(() -> !transitions.isEmpty());
     assertThat(transitions).singleElement().satisfies(transition -> {
       assertThat(transition.backend()).isEqualTo(backends.get(1).backend());
       assertThat(transition.reason()).startsWith("ejected for 30s after 2 consecutive connect failures: ");
     });
+  }
+
+  @Test
+  void passiveEjectionEndsOncePassingActiveChecksRiseAgain(Vertx vertx) {
+    // An ejection of minutes: only the active checks can bring the backend back within the bound below.
+    proxy = ReverseProxy.builder(vertx)
+        .backends(backends.stream().map(TestBackend::backend).toList())
+        .healthCheck(HealthCheck.tcpConnect(), new HealthCheckOptions()
+            .setInterval(INTERVAL).setTimeout(TIMEOUT).setFall(FALL).setRise(2).setJitter(0))
+        .passiveHealth(new PassiveHealthOptions().setConsecutiveFailures(1)
+            .setBaseEjectionTime(Duration.ofMinutes(5)).setMaxEjectionTime(Duration.ofMinutes(5)))
+        .onBackendEvent(healthChanges)
+        .with(new ReverseProxyOptions().setHost("127.0.0.1").setPort(0))
+        .build();
+    proxy.start().await();
+
+    backends.get(1).close().await();
+    // Clients meet the refusing backend before the probes do: one refused connect ejects it.
+    Awaitility.await().atMost(SCHEDULING_SLACK).until(() -> {
+      answers(vertx, 3);
+      return healthOfB() != BackendHealth.UP;
+    });
+    backends.get(1).restart().await();
+    long restarted = System.nanoTime();
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> healthOfB() == BackendHealth.UP);
+
+    assertThat(Duration.ofNanos(System.nanoTime() - restarted)).as("back within interval x rise + one interval")
+        .isLessThan(INTERVAL.multipliedBy(3).plus(TIMEOUT).plus(SCHEDULING_SLACK));
+    assertThat(answers(vertx, 6)).contains("b");
+    Awaitility.await().atMost(SCHEDULING_SLACK).until(() -> transitions.stream()
+        .anyMatch(t -> t.to() == BackendHealth.UP));
+    assertThat(transitions.get(0).to()).isEqualTo(BackendHealth.EJECTED);
+    assertThat(transitions).last().extracting(BackendEvent.HealthChanged::reason).asString()
+        .startsWith("passed 2 consecutive health checks");
   }
 }

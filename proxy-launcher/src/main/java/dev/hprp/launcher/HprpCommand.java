@@ -1,12 +1,12 @@
 package dev.hprp.launcher;
 
 import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.ReverseProxy;
-import dev.hprp.proxy.ReverseProxyBuilder;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.balancer.Balancer;
 import dev.hprp.proxy.health.HealthCheckOptions;
-import dev.hprp.proxy.impl.Durations;
+import dev.hprp.proxy.health.PassiveHealthOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.transport.Transport;
@@ -14,21 +14,32 @@ import java.io.PrintWriter;
 import java.net.BindException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.RunLast;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The {@code hprp} command: flags in, a running proxy out. Each flag writes straight into the core's option objects,
- * whose setters validate it; their defaults are shown in {@code --help} from the core's {@code DEFAULT_*} constants.
+ * The {@code hprp} command: flags in, a running proxy out.
+ *
+ * <p>Each concern's flags live in a mixin ({@link ListenFlags}, {@link BackendFlags}, {@link HealthFlags},
+ * {@link PassiveHealthFlags}, {@link ConnectionFlags}, {@link TransportFlags}) that only collects their values.
+ * {@link #settings()} then applies them in one place, through the core's setters, which validate; a value they refuse
+ * is a usage error naming its flag. {@code --help} shows each flag's default from the core's {@code DEFAULT_*}
+ * constants.
  */
 @Command(
     name = "hprp",
@@ -46,43 +57,36 @@ final class HprpCommand implements Callable<Integer> {
   static final int EXIT_FAILURE = 1;
   static final int EXIT_USAGE = 2;
 
-  /** What each flag is when not given; the core's own defaults wherever the core has one. */
-  private static final Map<String, String> DEFAULTS = Map.ofEntries(
-      Map.entry("--host", ReverseProxyOptions.DEFAULT_HOST),
-      Map.entry("--port", String.valueOf(ReverseProxyOptions.DEFAULT_PORT)),
-      Map.entry("--balancer", Balancer.roundRobin().toString()),
-      Map.entry("--health-check", "tcp"),
-      Map.entry("--health-interval", Durations.format(HealthCheckOptions.DEFAULT_INTERVAL)),
-      Map.entry("--health-timeout", Durations.format(HealthCheckOptions.DEFAULT_TIMEOUT)),
-      Map.entry("--rise", String.valueOf(HealthCheckOptions.DEFAULT_RISE)),
-      Map.entry("--fall", String.valueOf(HealthCheckOptions.DEFAULT_FALL)),
-      Map.entry("--connect-timeout", Durations.format(ReverseProxyOptions.DEFAULT_CONNECT_TIMEOUT)),
-      Map.entry("--idle-timeout", Durations.format(ReverseProxyOptions.DEFAULT_IDLE_TIMEOUT)),
-      Map.entry("--max-connect-attempts", String.valueOf(ReverseProxyOptions.DEFAULT_MAX_CONNECT_ATTEMPTS)),
-      Map.entry("--event-loops", String.valueOf(ReverseProxyOptions.DEFAULT_EVENT_LOOPS)),
-      Map.entry("--transport", TransportChoice.AUTO.toString()));
-
-  private static final HealthCheckChoice DEMO_HEALTH_CHECK = HealthCheckChoice.parse("http:/health");
+  /** What {@code --help} shows for each flag not given, by flag; the core's own defaults wherever it has one. */
+  private static final Map<String, String> DEFAULTS = Stream.of(ListenFlags.DEFAULTS, BackendFlags.DEFAULTS,
+          HealthFlags.DEFAULTS, PassiveHealthFlags.DEFAULTS, ConnectionFlags.DEFAULTS, TransportFlags.DEFAULTS)
+      .flatMap(defaults -> defaults.entrySet().stream())
+      .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
 
   @Spec
   private CommandSpec spec;
 
+  @Mixin
+  private ListenFlags listenFlags = new ListenFlags();
+  @Mixin
+  private BackendFlags backendFlags = new BackendFlags();
+  @Mixin
+  private HealthFlags healthFlags = new HealthFlags();
+  @Mixin
+  private PassiveHealthFlags passiveFlags = new PassiveHealthFlags();
+  @Mixin
+  private ConnectionFlags connectionFlags = new ConnectionFlags();
+  @Mixin
+  private TransportFlags transportFlags = new TransportFlags();
+
+  @Option(names = "--verbose", order = 90, description = "Log HPRP at debug level (connections, health probes).")
+  private boolean verbose;
+
   private final PrintWriter out;
   private final PrintWriter err;
   private final Main.Serving serving;
-  private final ReverseProxyOptions options = new ReverseProxyOptions();
-  private final HealthCheckOptions healthOptions = new HealthCheckOptions();
-  private List<Backend> backends = List.of();
-  private Balancer balancer;
-  private HealthCheckChoice healthCheck;
-  private TransportChoice transport;
-
-  @Option(names = "--demo", order = 4,
-      description = "Start three demo HTTP backends on 127.0.0.1 and proxy to them (health check http:/health).")
-  private boolean demo;
-
-  @Option(names = "--verbose", order = 16, description = "Log HPRP at debug level (connections, health probes).")
-  private boolean verbose;
+  /** Made from the flags once they are parsed, before {@link #call()} (or help) runs. */
+  private Settings settings;
 
   HprpCommand(PrintWriter out, PrintWriter err, Main.Serving serving) {
     this.out = out;
@@ -92,13 +96,20 @@ final class HprpCommand implements Callable<Integer> {
 
   /** A command line for this command, printing to {@code out} and {@code err}, with the launcher's error policy. */
   static CommandLine commandLine(PrintWriter out, PrintWriter err, Main.Serving serving) {
-    CommandLine commandLine = new CommandLine(new HprpCommand(out, err, serving));
+    HprpCommand command = new HprpCommand(out, err, serving);
+    CommandLine commandLine = new CommandLine(command);
     commandLine.registerConverter(Duration.class, new DurationConverter());
     commandLine.registerConverter(HealthCheckChoice.class, HealthCheckChoice::parse);
     commandLine.setDefaultValueProvider(arg -> arg instanceof OptionSpec option
         ? DEFAULTS.get(option.longestName()) : null);
     commandLine.setOut(out);
     commandLine.setErr(err);
+    commandLine.setExecutionStrategy(parsed -> {
+      // Every value is checked before anything runs, --help and --version included: a bad flag is exit code 2
+      // whatever else the command line says.
+      command.settings = command.settings();
+      return new RunLast().execute(parsed);
+    });
     commandLine.setParameterExceptionHandler((e, args) -> {
       err.println("hprp: " + usageError(e));
       return EXIT_USAGE;
@@ -110,101 +121,55 @@ final class HprpCommand implements Callable<Integer> {
     return commandLine;
   }
 
-  @Option(names = "--backends", order = 3, paramLabel = "HOST:PORT[:WEIGHT],...",
-      description = "Backends to balance over, comma-separated; IPv6 in brackets ([::1]:3001). Required unless --demo.")
-  void setBackends(String list) {
-    apply("--backends", () -> backends = Backend.parseList(list));
-  }
+  /**
+   * The one place where the collected flags become settings. Each setting starts at the core's default and takes its
+   * flag's value if the flag was given (a configuration file's values will go in between), through the core's
+   * setters, which validate.
+   *
+   * @throws ParameterException naming the flag, when a value is refused
+   */
+  Settings settings() {
+    ReverseProxyOptions options = new ReverseProxyOptions();
+    apply(ListenFlags.PORT, listenFlags.port, options::setPort);
+    apply(ListenFlags.HOST, listenFlags.host, options::setHost);
+    apply(ConnectionFlags.CONNECT_TIMEOUT, connectionFlags.connectTimeout, options::setConnectTimeout);
+    apply(ConnectionFlags.IDLE_TIMEOUT, connectionFlags.idleTimeout, options::setIdleTimeout);
+    apply(ConnectionFlags.MAX_CONNECT_ATTEMPTS, connectionFlags.maxConnectAttempts, options::setMaxConnectAttempts);
+    apply(TransportFlags.EVENT_LOOPS, transportFlags.eventLoops, options::setEventLoops);
 
-  @Option(names = "--port", order = 1, paramLabel = "PORT",
-      description = "Port to listen on; 0 picks a free one, shown at start-up. Default: ${DEFAULT-VALUE}.")
-  void setPort(int port) {
-    apply("--port", () -> options.setPort(port));
-  }
+    HealthCheckOptions health = new HealthCheckOptions();
+    apply(HealthFlags.INTERVAL, healthFlags.interval, health::setInterval);
+    apply(HealthFlags.TIMEOUT, healthFlags.timeout, health::setTimeout);
+    apply(HealthFlags.RISE, healthFlags.rise, health::setRise);
+    apply(HealthFlags.FALL, healthFlags.fall, health::setFall);
 
-  @Option(names = "--host", order = 2, paramLabel = "ADDRESS",
-      description = "Address to listen on. Default: ${DEFAULT-VALUE} (every interface).")
-  void setHost(String host) {
-    apply("--host", () -> options.setHost(host));
-  }
+    PassiveHealthOptions passive = new PassiveHealthOptions();
+    apply(PassiveHealthFlags.FAILURES, passiveFlags.failures, passive::setConsecutiveFailures);
+    apply(PassiveHealthFlags.EJECTION_TIME, passiveFlags.ejectionTime, passive::setBaseEjectionTime);
+    apply(PassiveHealthFlags.MAX_EJECTION_TIME, passiveFlags.maxEjectionTime, passive::setMaxEjectionTime);
+    apply(PassiveHealthFlags.MAX_EJECTED_PERCENT, passiveFlags.maxEjectedPercent, passive::setMaxEjectedPercent);
+    apply(PassiveHealthFlags.UNEJECT_ON_CHECK, passiveFlags.unejectOnCheck,
+        text -> passive.setUnejectOnActiveCheck(trueOrFalse(text)));
+    apply(PassiveHealthFlags.EARLY_CLOSE_WINDOW, passiveFlags.earlyCloseWindow, passive::setEarlyCloseWindow);
+    checkEjectionTimes(passive);
 
-  @Option(names = "--balancer", order = 5, paramLabel = "NAME", converter = BalancerConverter.class,
-      completionCandidates = BalancerConverter.class,
-      description = "How to pick a backend per connection: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
-  void setBalancer(Balancer balancer) {
-    this.balancer = balancer;
-  }
-
-  @Option(names = "--health-check", order = 6, paramLabel = "none|tcp|http[:/PATH]",
-      description = "Active health check: none, a TCP connect, or an HTTP GET (2xx/3xx is healthy; path default /). "
-          + "Default: ${DEFAULT-VALUE}.")
-  void setHealthCheck(HealthCheckChoice healthCheck) {
-    this.healthCheck = healthCheck;
-  }
-
-  @Option(names = "--health-interval", order = 7, paramLabel = "DURATION",
-      description = "Time between probes of a backend, 10ms-1h. Default: ${DEFAULT-VALUE}.")
-  void setHealthInterval(Duration interval) {
-    apply("--health-interval", () -> healthOptions.setInterval(interval));
-  }
-
-  @Option(names = "--health-timeout", order = 8, paramLabel = "DURATION",
-      description = "Time a probe may take, 10ms-1h. Default: ${DEFAULT-VALUE}.")
-  void setHealthTimeout(Duration timeout) {
-    apply("--health-timeout", () -> healthOptions.setTimeout(timeout));
-  }
-
-  @Option(names = "--rise", order = 9, paramLabel = "N",
-      description = "Consecutive successful probes that bring a backend back up, 1-100. Default: ${DEFAULT-VALUE}.")
-  void setRise(int rise) {
-    apply("--rise", () -> healthOptions.setRise(rise));
-  }
-
-  @Option(names = "--fall", order = 10, paramLabel = "N",
-      description = "Consecutive failed probes that take a backend down, 1-100. Default: ${DEFAULT-VALUE}.")
-  void setFall(int fall) {
-    apply("--fall", () -> healthOptions.setFall(fall));
-  }
-
-  @Option(names = "--connect-timeout", order = 11, paramLabel = "DURATION",
-      description = "Time a connect to a backend may take before the next is tried, 1ms-1h. Default: ${DEFAULT-VALUE}.")
-  void setConnectTimeout(Duration timeout) {
-    apply("--connect-timeout", () -> options.setConnectTimeout(timeout));
-  }
-
-  @Option(names = "--idle-timeout", order = 12, paramLabel = "DURATION",
-      description = "Time without traffic either way before a connection is closed, 1ms-7d. Default: ${DEFAULT-VALUE}.")
-  void setIdleTimeout(Duration timeout) {
-    apply("--idle-timeout", () -> options.setIdleTimeout(timeout));
-  }
-
-  @Option(names = "--max-connect-attempts", order = 13, paramLabel = "N",
-      description = "Distinct backends tried per client connection, 1-100. Default: ${DEFAULT-VALUE}.")
-  void setMaxConnectAttempts(int attempts) {
-    apply("--max-connect-attempts", () -> options.setMaxConnectAttempts(attempts));
-  }
-
-  @Option(names = "--event-loops", order = 14, paramLabel = "N",
-      description = "Event loops (threads) accepting and relaying, 1-1024. Default: ${DEFAULT-VALUE} (the CPU count).")
-  void setEventLoops(int eventLoops) {
-    apply("--event-loops", () -> options.setEventLoops(eventLoops));
-  }
-
-  @Option(names = "--transport", order = 15, paramLabel = "NAME", converter = TransportChoice.Converter.class,
-      completionCandidates = TransportChoice.Converter.class,
-      description = "I/O transport: ${COMPLETION-CANDIDATES}; auto takes io_uring where the kernel allows it, "
-          + "else epoll, else nio. Default: ${DEFAULT-VALUE}.")
-  void setTransport(TransportChoice transport) {
-    this.transport = transport;
+    List<Backend> backends = given(BackendFlags.BACKENDS)
+        ? parse(BackendFlags.BACKENDS, () -> Backend.parseList(backendFlags.backends)) : List.of();
+    Balancer balancer = given(BackendFlags.BALANCER) ? backendFlags.balancer : BackendFlags.DEFAULT_BALANCER;
+    HealthCheckChoice check = given(HealthFlags.CHECK) ? healthFlags.check
+        : backendFlags.demo ? HealthFlags.DEMO_CHECK : HealthFlags.DEFAULT_CHECK;
+    TransportChoice transport = given(TransportFlags.TRANSPORT)
+        ? transportFlags.transport : TransportFlags.DEFAULT_TRANSPORT;
+    return new Settings(backends, backendFlags.demo, balancer, check, health, passive, options, transport);
   }
 
   @Override
   public Integer call() throws Exception {
-    if (demo && !backends.isEmpty()) {
+    if (settings.demo() && !settings.backends().isEmpty()) {
       throw new ParameterException(spec.commandLine(),
           "--backends cannot be used with --demo (expected: one of them; the demo starts its own backends)");
     }
-    if (!demo && backends.isEmpty()) {
+    if (!settings.demo() && settings.backends().isEmpty()) {
       throw new ParameterException(spec.commandLine(),
           "Missing required option '--backends' (expected: host:port[:weight],... or --demo)");
     }
@@ -212,11 +177,10 @@ final class HprpCommand implements Callable<Integer> {
       // Before the first logger of dev.hprp exists: slf4j-simple reads a logger's level when creating it.
       System.setProperty("org.slf4j.simpleLogger.log.dev.hprp", "debug");
     }
-    HealthCheckChoice check = demo && !spec.commandLine().getParseResult().hasMatchedOption("--health-check")
-        ? DEMO_HEALTH_CHECK : healthCheck;
+    ReverseProxyOptions options = settings.options();
     Transport chosen;
     try {
-      chosen = transport.resolve();
+      chosen = settings.transport().resolve();
     } catch (IllegalStateException e) {
       err.println("hprp: " + e.getMessage());
       return EXIT_FAILURE;
@@ -225,13 +189,15 @@ final class HprpCommand implements Callable<Integer> {
         .with(new VertxOptions().setEventLoopPoolSize(options.getEventLoops()))
         .withTransport(chosen)
         .build();
-    List<Backend> targets = demo ? DemoBackends.start(vertx).await() : backends;
-    ReverseProxyBuilder builder = ReverseProxy.builder(vertx)
-        .backends(targets)
-        .balancer(balancer)
-        .with(options);
-    check.check().ifPresentOrElse(c -> builder.healthCheck(c, healthOptions), builder::noHealthCheck);
-    RunningProxy running = new RunningProxy(vertx, builder.build());
+    List<Backend> targets = settings.demo() ? DemoBackends.start(vertx).await() : settings.backends();
+    ReverseProxy proxy;
+    try {
+      proxy = settings.builder(vertx, targets).build();
+    } catch (RuntimeException e) {
+      vertx.close();
+      throw e;
+    }
+    RunningProxy running = new RunningProxy(vertx, proxy);
     try {
       running.proxy().start().await();
     } catch (Exception e) {
@@ -240,10 +206,10 @@ final class HprpCommand implements Callable<Integer> {
       return EXIT_FAILURE;
     }
     out.println("hprp " + Version.hprp() + " listening on " + hostPort(options.getHost(), running.port())
-        + ", mode TCP, balancer " + balancer + ", health check " + check.text()
+        + ", mode TCP, balancer " + settings.balancer() + ", health check " + settings.healthCheck().text()
         + ", backends " + targets.stream().map(Backend::toString).collect(Collectors.joining(","))
-        + ", transport " + chosen.name() + transport.fallbackReason(chosen) + ", " + options.getEventLoops()
-        + " event loop(s)");
+        + ", transport " + chosen.name() + settings.transport().fallbackReason(chosen) + ", "
+        + options.getEventLoops() + " event loop(s)");
     try {
       return serving.serve(running);
     } finally {
@@ -251,18 +217,63 @@ final class HprpCommand implements Callable<Integer> {
     }
   }
 
+  /** Whether {@code flag} was on the command line (a flag not given holds the default shown by {@code --help}). */
+  private boolean given(String flag) {
+    return spec.commandLine().getParseResult().hasMatchedOption(flag);
+  }
+
+  /** Hands {@code value} to {@code setter} when {@code flag} was given; a refusal names the flag. */
+  private <T> void apply(String flag, T value, Consumer<T> setter) {
+    if (given(flag)) {
+      parse(flag, () -> {
+        setter.accept(value);
+        return null;
+      });
+    }
+  }
+
   /**
-   * Runs a core setter, turning its rejection into a usage error that names the flag. Core messages read
+   * The longest ejection may not be below the first (the builder refuses that too, without the flags' names): names
+   * the flag given, {@code --max-ejection-time} when both were.
+   */
+  private void checkEjectionTimes(PassiveHealthOptions passive) {
+    Duration base = passive.getBaseEjectionTime();
+    Duration max = passive.getMaxEjectionTime();
+    if (max.compareTo(base) >= 0) {
+      return;
+    }
+    if (given(PassiveHealthFlags.MAX_EJECTION_TIME)) {
+      throw invalid(PassiveHealthFlags.MAX_EJECTION_TIME, Durations.format(max) + " (expected: at least "
+          + PassiveHealthFlags.EJECTION_TIME + ", " + Durations.format(base) + ")");
+    }
+    throw invalid(PassiveHealthFlags.EJECTION_TIME, Durations.format(base) + " (expected: at most "
+        + PassiveHealthFlags.MAX_EJECTION_TIME + ", " + Durations.format(max) + ")");
+  }
+
+  /**
+   * Runs a core setter or parser, turning its refusal into a usage error that names the flag. Core messages read
    * {@code setting: value (expected: range)}, durations spelled as on the command line: the flag replaces the
    * setting's name.
    */
-  private void apply(String flag, Runnable setter) {
+  private <T> T parse(String flag, Supplier<T> parser) {
     try {
-      setter.run();
+      return parser.get();
     } catch (IllegalArgumentException e) {
-      String detail = e.getMessage().replaceFirst("^[a-zA-Z ]+: ", "");
-      throw new ParameterException(spec.commandLine(), "Invalid value for option '" + flag + "': " + detail);
+      throw invalid(flag, e.getMessage().replaceFirst("^[a-zA-Z ]+: ", ""));
     }
+  }
+
+  private ParameterException invalid(String flag, String detail) {
+    return new ParameterException(spec.commandLine(), "Invalid value for option '" + flag + "': " + detail);
+  }
+
+  /** {@code true} or {@code false}, in any case. */
+  private static boolean trueOrFalse(String text) {
+    return switch (text.strip().toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException("'" + text + "' (expected: true or false)");
+    };
   }
 
   private static String usageError(ParameterException e) {
@@ -277,7 +288,7 @@ final class HprpCommand implements Callable<Integer> {
   }
 
   private String listenFailure(Throwable e) {
-    String address = hostPort(options.getHost(), options.getPort());
+    String address = hostPort(settings.options().getHost(), settings.options().getPort());
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof BindException || String.valueOf(t.getMessage()).contains("Address already in use")) {
         return "cannot listen on " + address + ": address already in use (is another server running there? "

@@ -1,7 +1,7 @@
 package dev.hprp.launcher;
 
+import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.ReverseProxy;
-import dev.hprp.proxy.impl.Durations;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;

@@ -1,15 +1,16 @@
 package dev.hprp.launcher;
 
-import dev.hprp.proxy.impl.Durations;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hprp.proxy.Durations;
 import java.time.Duration;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine.TypeConversionException;
 
+/** The converter reads what {@link Durations#parse} reads, and refuses what it refuses, with its message. */
 class DurationConverterTest {
 
   private final DurationConverter converter = new DurationConverter();
@@ -21,17 +22,22 @@ class DurationConverterTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"200ms", "2s", "1m", "10m", "1h", "7d", "1500ms", "90s", "0ms"})
-  void formatsWhatItReads(String text) {
-    assertThat(Durations.format(converter.convert(text))).isEqualTo(text);
-  }
-
-  @ParameterizedTest
-  @ValueSource(strings = {"", "5", "s", "-1s", "1.5s", "2x", "1 s", "1S", "PT1S", "1sec", "1234567890s"})
-  void refusesAnythingElse(String text) {
+  @ValueSource(strings = {"", "5", "s", "-1s", "1.5s", "2x", "1 s", "1S", "PT1S", "1sec",
+      "99999999999999999999999999d"})
+  void refusesWhatTheCoreRefusesWithItsMessage(String text) {
+    String expected = catchMessage(text);
     assertThatThrownBy(() -> converter.convert(text))
         .isInstanceOf(TypeConversionException.class)
-        .hasMessage("'" + text + "' is not a duration "
-            + "(expected: a whole number and a unit ms, s, m, h or d, such as 200ms, 2s or 1m)");
+        .hasMessage(expected)
+        .hasMessageStartingWith("'" + text + "' is ");
+  }
+
+  private static String catchMessage(String text) {
+    try {
+      Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
+    }
+    throw new AssertionError(text + " was accepted");
   }
 }

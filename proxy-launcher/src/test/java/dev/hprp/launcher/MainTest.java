@@ -1,8 +1,8 @@
 package dev.hprp.launcher;
 
-import dev.hprp.proxy.impl.Durations;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.health.HealthCheckOptions;
 import java.io.IOException;
@@ -54,7 +54,8 @@ class MainTest {
         bad(List.of("--connect-timeout", "1.5s"), "--connect-timeout", "'1.5s' is not a duration"),
         bad(List.of("--connect-timeout", "2h"), "--connect-timeout", "2h (expected: 1ms-1h)"),
         bad(List.of("--idle-timeout", "0s"), "--idle-timeout", "0ms (expected: 1ms-7d)"),
-        bad(List.of("--idle-timeout", "99999999999d"), "--idle-timeout", "is not a duration"),
+        bad(List.of("--idle-timeout", "99999999999d"), "--idle-timeout", "99999999999d (expected: 1ms-7d)"),
+        bad(List.of("--idle-timeout", "9".repeat(30) + "d"), "--idle-timeout", "is too long a duration"),
         bad(List.of("--health-interval", "5ms"), "--health-interval", "5ms (expected: 10ms-1h)"),
         bad(List.of("--health-timeout", ""), "--health-timeout", "'' is not a duration"),
         bad(List.of("--transport", "kqueue"), "--transport", "'kqueue' (expected one of: auto, io_uring, epoll, nio)"),

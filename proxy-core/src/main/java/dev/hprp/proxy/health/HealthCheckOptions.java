@@ -1,13 +1,13 @@
 package dev.hprp.proxy.health;
 
-import dev.hprp.proxy.impl.Durations;
+import dev.hprp.proxy.Ranges;
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * Schedule and thresholds of active health checks; HAProxy's defaults ({@code inter 2s rise 2 fall 3}).
  *
- * <p>Not thread-safe: configure, then hand to the builder, which copies it. Setters validate and return {@code this}.
+ * <p>Not thread-safe: configure, then hand to the builder, which copies it. Setters return {@code this} and throw
+ * {@link IllegalArgumentException} with a message like {@code rise: 0 (expected: 1-100)} (see {@link Ranges}).
  */
 public final class HealthCheckOptions {
 
@@ -24,6 +24,10 @@ public final class HealthCheckOptions {
    * backends and many proxies spread out instead of arriving together.
    */
   public static final double DEFAULT_JITTER = 0.1;
+
+  private static final Duration MIN_TIME = Duration.ofMillis(10);
+  private static final Duration MAX_TIME = Duration.ofHours(1);
+  private static final int MAX_COUNT = 100;
 
   private Duration interval = DEFAULT_INTERVAL;
   private Duration timeout = DEFAULT_TIMEOUT;
@@ -51,7 +55,7 @@ public final class HealthCheckOptions {
 
   /** Sets the time between probes, 10 ms to 1 hour. */
   public HealthCheckOptions setInterval(Duration interval) {
-    this.interval = checkDuration("health interval", interval);
+    this.interval = Ranges.check("health interval", interval, MIN_TIME, MAX_TIME);
     return this;
   }
 
@@ -62,7 +66,7 @@ public final class HealthCheckOptions {
 
   /** Sets the probe timeout, 10 ms to 1 hour. */
   public HealthCheckOptions setTimeout(Duration timeout) {
-    this.timeout = checkDuration("health timeout", timeout);
+    this.timeout = Ranges.check("health timeout", timeout, MIN_TIME, MAX_TIME);
     return this;
   }
 
@@ -73,7 +77,7 @@ public final class HealthCheckOptions {
 
   /** Sets the successes needed to come back UP, 1-100. */
   public HealthCheckOptions setRise(int rise) {
-    this.rise = checkCount("rise", rise);
+    this.rise = Ranges.check("rise", rise, 1, MAX_COUNT);
     return this;
   }
 
@@ -84,7 +88,7 @@ public final class HealthCheckOptions {
 
   /** Sets the failures needed to go DOWN, 1-100. */
   public HealthCheckOptions setFall(int fall) {
-    this.fall = checkCount("fall", fall);
+    this.fall = Ranges.check("fall", fall, 1, MAX_COUNT);
     return this;
   }
 
@@ -95,26 +99,8 @@ public final class HealthCheckOptions {
 
   /** Sets the jitter share, 0 (none) to 1 (up to twice the interval). */
   public HealthCheckOptions setJitter(double jitter) {
-    if (!(jitter >= 0 && jitter <= 1)) {
-      throw new IllegalArgumentException("jitter: " + jitter + " (expected: 0.0-1.0)");
-    }
-    this.jitter = jitter;
+    this.jitter = Ranges.check("jitter", jitter, 0.0, 1.0);
     return this;
-  }
-
-  private static Duration checkDuration(String name, Duration value) {
-    Objects.requireNonNull(value, name);
-    if (!Durations.within(value, Duration.ofMillis(10), Duration.ofHours(1))) {
-      throw new IllegalArgumentException(name + ": " + Durations.format(value) + " (expected: 10ms-1h)");
-    }
-    return value;
-  }
-
-  private static int checkCount(String name, int value) {
-    if (value < 1 || value > 100) {
-      throw new IllegalArgumentException(name + ": " + value + " (expected: 1-100)");
-    }
-    return value;
   }
 
   @Override

@@ -1,21 +1,29 @@
 package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.BackendAdminState;
 import dev.hprp.proxy.BackendHealth;
 import dev.hprp.proxy.BackendStatus;
 import dev.hprp.proxy.balancer.BackendState;
+import io.vertx.core.Promise;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Live counters and health of one backend. Counters are updated from every event loop without locks; the health
- * fields are written only by {@link HealthMonitor} under its lock and read by anyone.
+ * One backend for as long as it is in the proxy, from its addition to the end of its removal: its configuration,
+ * live counters, health, admin state and health bookkeeping. A backend removed and added again gets a new instance,
+ * so every counter and verdict starts afresh.
+ *
+ * <p>Thread-safe. Counters are updated from every event loop without locks. {@link #health}, {@link #adminState},
+ * the weight and the membership flags are written under the registry's or the monitor's lock and read by anyone;
+ * {@link #tracker} is the monitor's alone.
  */
 final class BackendStateImpl implements BackendState {
 
-  private final Backend backend;
-  /** Position in the configuration; identifies the backend in a connection's set of tried backends. */
-  final int index;
+  /** The backend with its current weight; replaced, never mutated, by {@link BackendRegistry#setWeight}. */
+  private volatile Backend backend;
   private final AtomicInteger active = new AtomicInteger();
   private final LongAdder total = new LongAdder();
   private final LongAdder failedConnects = new LongAdder();
@@ -23,17 +31,38 @@ final class BackendStateImpl implements BackendState {
   final LongAdder bytesFromBackend = new LongAdder();
   /** Passive health: failed connects since the last success; read on every connect, so kept apart from the lock. */
   final AtomicInteger consecutiveConnectFailures = new AtomicInteger();
+  /** The relayed connections, so that a removal can close those still open at its drain timeout. */
+  private final Set<Upstream> open = ConcurrentHashMap.newKeySet();
+  /** Guarded by the health monitor. */
+  final HealthTracker tracker = new HealthTracker();
 
-  private volatile BackendHealth health = BackendHealth.UP;
+  private volatile BackendHealth health;
+  private volatile BackendAdminState adminState = BackendAdminState.ENABLED;
+  /** Its first health verdict is in: until then it takes no connection, not even when failing open. */
+  private volatile boolean admitted;
+  /** Its removal has begun: it takes no new connection, ever. */
+  private volatile boolean removed;
+  /** Derived, for the pick path: admitted, enabled, not removed, UP. */
+  private volatile boolean eligible;
+  /** Derived, for failing open: admitted, enabled, not removed, whatever its health. */
+  private volatile boolean selectable;
+  /** Completed when a removal has finished; set when the removal begins. */
+  private volatile Promise<Void> removal;
 
-  BackendStateImpl(Backend backend, int index) {
+  BackendStateImpl(Backend backend, BackendHealth health, boolean admitted) {
     this.backend = backend;
-    this.index = index;
+    this.health = health;
+    this.admitted = admitted;
+    derive();
   }
 
   @Override
   public Backend backend() {
     return backend;
+  }
+
+  String id() {
+    return backend.id();
   }
 
   @Override
@@ -45,17 +74,87 @@ final class BackendStateImpl implements BackendState {
     return health;
   }
 
+  BackendAdminState adminState() {
+    return adminState;
+  }
+
+  boolean eligible() {
+    return eligible;
+  }
+
+  boolean selectable() {
+    return selectable;
+  }
+
+  boolean admitted() {
+    return admitted;
+  }
+
+  boolean removed() {
+    return removed;
+  }
+
+  Promise<Void> removal() {
+    return removal;
+  }
+
+  void backend(Backend backend) {
+    this.backend = backend;
+  }
+
   void health(BackendHealth health) {
     this.health = health;
+    derive();
   }
 
-  void connectionOpened() {
+  void adminState(BackendAdminState adminState) {
+    this.adminState = adminState;
+    derive();
+  }
+
+  void admit() {
+    this.admitted = true;
+    derive();
+  }
+
+  /** Starts the removal: from now on no pick takes it. */
+  void beginRemoval(Promise<Void> removal) {
+    this.removal = removal;
+    this.removed = true;
+    this.adminState = BackendAdminState.DRAINING;
+    derive();
+  }
+
+  private void derive() {
+    selectable = admitted && !removed && adminState == BackendAdminState.ENABLED;
+    eligible = selectable && health == BackendHealth.UP;
+  }
+
+  /**
+   * Counts a new connection to it. Returns false, counting nothing, when its removal began meanwhile: the
+   * connection must then go elsewhere. The count is taken before the check, and the removal sets its flag before it
+   * reads the count, so either this sees the removal or the removal waits for this connection.
+   */
+  boolean connectionOpened(Upstream upstream) {
     active.incrementAndGet();
+    if (removed) {
+      active.decrementAndGet();
+      return false;
+    }
+    open.add(upstream);
     total.increment();
+    return true;
   }
 
-  void connectionClosed() {
-    active.decrementAndGet();
+  /** @return the active count after this connection left */
+  int connectionClosed(Upstream upstream) {
+    open.remove(upstream);
+    return active.decrementAndGet();
+  }
+
+  /** Closes every relayed connection still open; they report their close as usual. */
+  void abortAll() {
+    open.forEach(Upstream::abort);
   }
 
   void connectFailed() {
@@ -63,7 +162,7 @@ final class BackendStateImpl implements BackendState {
   }
 
   BackendStatus status() {
-    return new BackendStatus(backend, health, active.get(), total.sum(), failedConnects.sum(),
+    return new BackendStatus(backend, health, adminState, active.get(), total.sum(), failedConnects.sum(),
         bytesToBackend.sum(), bytesFromBackend.sum());
   }
 

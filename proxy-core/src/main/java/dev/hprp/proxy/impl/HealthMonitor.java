@@ -1,106 +1,113 @@
 package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.BackendEvent;
 import dev.hprp.proxy.BackendHealth;
+import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.health.HealthCheck;
 import dev.hprp.proxy.health.HealthCheckContext;
 import dev.hprp.proxy.health.HealthCheckOptions;
-import dev.hprp.proxy.health.HealthListener;
 import dev.hprp.proxy.health.PassiveHealthOptions;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The one owner of backend health: schedules active probes, applies rise/fall, ejects backends on consecutive
- * connect failures (passive health), and publishes each transition to the registry, the log and the listeners.
+ * connect failures (passive health), ends an ejection early when active probes pass again, and publishes each
+ * transition to the registry, the log and the listeners.
  *
  * <p>Thread-safe. Connect outcomes arrive from every event loop; the success path is one volatile read. Health
- * bookkeeping is guarded by {@code this}: it changes at most a few times per probe interval.
+ * bookkeeping ({@link HealthTracker}) is guarded by {@code this}: it changes at most a few times per probe interval.
+ * Lock order: this monitor, then the registry's lock, never the other way.
  */
 final class HealthMonitor {
 
   private static final Logger log = LoggerFactory.getLogger(HealthMonitor.class);
 
   private final Vertx vertx;
-  private final Context context;
   private final BackendRegistry registry;
+  private final BackendEvents events;
   private final HealthCheck check;
   private final HealthCheckOptions checkOptions;
   private final PassiveHealthOptions passive;
-  private final List<HealthListener> listeners;
-  private final Tracker[] trackers;
-  private final int maxEjected;
   private boolean closed;
 
-  /** Per-backend bookkeeping, guarded by the monitor. */
-  private static final class Tracker {
-    final BackendStateImpl state;
-    boolean activeDown;
-    int activeSuccesses;
-    int activeFailures;
-    boolean ejected;
-    int ejections;
-    long lastReturnNanos;
-    long timerId = -1;
-
-    Tracker(BackendStateImpl state) {
-      this.state = state;
-    }
+  HealthMonitor(Vertx vertx, BackendRegistry registry, BackendEvents events, HealthCheck check,
+      HealthCheckOptions checkOptions, PassiveHealthOptions passive) {
+    this.vertx = vertx;
+    this.registry = registry;
+    this.events = events;
+    this.check = check;
+    this.checkOptions = checkOptions;
+    this.passive = passive;
   }
 
-  HealthMonitor(Vertx vertx, BackendRegistry registry, ProxyConfig config) {
-    this.vertx = vertx;
-    this.context = vertx.getOrCreateContext();
-    this.registry = registry;
-    this.check = config.healthCheck();
-    this.checkOptions = config.healthCheckOptions();
-    this.passive = config.passiveHealthOptions();
-    this.listeners = config.healthListeners();
-    List<BackendStateImpl> states = registry.states();
-    this.trackers = new Tracker[states.size()];
-    for (BackendStateImpl state : states) {
-      trackers[state.index] = new Tracker(state);
-    }
-    this.maxEjected = Math.max(1, states.size() * passive.getMaxEjectedPercent() / 100);
+  /** The health a backend starts with until {@link #admit} has its first verdict: UP without active checks. */
+  BackendHealth initialHealth() {
+    return check == null ? BackendHealth.UP : BackendHealth.DOWN;
   }
 
   /**
-   * Probes every backend once, in parallel, then keeps probing each on its own schedule. At boot one failure is
-   * enough to mark a backend DOWN (and one success keeps it UP): waiting for {@code fall} probes would send the first
-   * clients to a dead backend.
+   * Gives a backend in the registry its first verdict and lets it into rotation: at once without active checks,
+   * after one probe with them. One failed probe is enough to keep it DOWN (and one success makes it UP): waiting for
+   * {@code fall} probes would send the first clients to a dead backend. Probes then go on on its own schedule.
    *
-   * @return completes after the first round, within the probe timeout; never fails
+   * @return completes once admitted, within the probe timeout; never fails
    */
-  Future<Void> start() {
+  Future<Void> admit(BackendStateImpl state) {
     if (check == null) {
+      registry.admit(state);
       return Future.succeededFuture();
     }
-    Promise<Void> firstRound = Promise.promise();
-    context.runOnContext(v -> {
-      List<Future<Void>> probes = new ArrayList<>(trackers.length);
-      for (Tracker tracker : trackers) {
-        probes.add(probe(tracker).andThen(ar -> firstResult(tracker, ar.cause())));
-      }
-      Future.join(probes).onComplete(ar -> firstRound.complete());
+    return probe(state).transform(ar -> {
+      firstResult(state, ar.cause());
+      return Future.<Void>succeededFuture();
     });
-    return firstRound.future();
+  }
+
+  private synchronized void firstResult(BackendStateImpl state, Throwable failure) {
+    HealthTracker tracker = state.tracker;
+    if (closed || tracker.stopped) {
+      return;
+    }
+    if (failure == null) {
+      tracker.activeSuccesses = checkOptions.getRise();
+      state.health(BackendHealth.UP);
+    } else {
+      tracker.activeFailures = checkOptions.getFall();
+      tracker.activeDown = true;
+      log.info("backend {} is DOWN: failed its first health check: {}", state.id(), describe(failure));
+    }
+    registry.admit(state);
+    scheduleProbe(state);
+  }
+
+  /** Stops probing a backend that is leaving, and any ejection timer of it. */
+  synchronized void stop(BackendStateImpl state) {
+    HealthTracker tracker = state.tracker;
+    tracker.stopped = true;
+    cancelTimers(tracker);
   }
 
   /** Stops every probe schedule and ejection timer; idempotent. */
   synchronized void close() {
     closed = true;
-    for (Tracker tracker : trackers) {
-      if (tracker.timerId >= 0) {
-        vertx.cancelTimer(tracker.timerId);
-      }
+    for (BackendStateImpl state : registry.states()) {
+      cancelTimers(state.tracker);
+    }
+  }
+
+  private void cancelTimers(HealthTracker tracker) {
+    if (tracker.probeTimer >= 0) {
+      vertx.cancelTimer(tracker.probeTimer);
+    }
+    if (tracker.ejectionTimer >= 0) {
+      vertx.cancelTimer(tracker.ejectionTimer);
     }
   }
 
@@ -111,25 +118,25 @@ final class HealthMonitor {
     }
     int failures = state.consecutiveConnectFailures.incrementAndGet();
     if (failures >= passive.getConsecutiveFailures()) {
-      tryEject(trackers[state.index], failures, cause);
+      tryEject(state, failures, cause);
     }
   }
 
-  /** Passive health: a connect to {@code state} succeeded. Called from any event loop; one read when nothing failed. */
+  /** Passive health: a connection to {@code state} worked. Called from any event loop; one read when none failed. */
   void connectSucceeded(BackendStateImpl state) {
     if (state.consecutiveConnectFailures.get() != 0) {
       state.consecutiveConnectFailures.set(0);
     }
   }
 
-  private Future<Void> probe(Tracker tracker) {
+  private Future<Void> probe(BackendStateImpl state) {
     Duration timeout = checkOptions.getTimeout();
     Promise<Void> result = Promise.promise();
     long timer = vertx.setTimer(timeout.toMillis(),
         id -> result.tryFail("timed out after " + Durations.format(timeout)));
     Future<Void> outcome;
     try {
-      outcome = check.check(new ProbeContext(tracker.state.backend(), vertx, timeout));
+      outcome = check.check(new ProbeContext(state.backend(), vertx, timeout));
     } catch (RuntimeException e) {
       outcome = Future.failedFuture(e);
     }
@@ -144,61 +151,75 @@ final class HealthMonitor {
     return result.future();
   }
 
-  private synchronized void firstResult(Tracker tracker, Throwable failure) {
-    if (failure == null) {
-      tracker.activeSuccesses = checkOptions.getRise();
-    } else {
-      tracker.activeFailures = checkOptions.getFall();
-      tracker.activeDown = true;
-      publish(tracker, "failed the first health check: " + describe(failure));
-    }
-    scheduleProbe(tracker);
-  }
-
-  private synchronized void scheduleProbe(Tracker tracker) {
-    if (closed) {
+  private synchronized void scheduleProbe(BackendStateImpl state) {
+    HealthTracker tracker = state.tracker;
+    if (closed || tracker.stopped) {
       return;
     }
     long interval = checkOptions.getInterval().toMillis();
     long jitter = (long) (interval * checkOptions.getJitter() * ThreadLocalRandom.current().nextDouble());
-    tracker.timerId = vertx.setTimer(interval + jitter, id -> probe(tracker).onComplete(ar -> {
-      probeResult(tracker, ar.cause());
-      scheduleProbe(tracker);
+    tracker.probeTimer = vertx.setTimer(interval + jitter, id -> probe(state).onComplete(ar -> {
+      probeResult(state, ar.cause());
+      scheduleProbe(state);
     }));
   }
 
-  private synchronized void probeResult(Tracker tracker, Throwable failure) {
-    if (closed) {
+  private synchronized void probeResult(BackendStateImpl state, Throwable failure) {
+    HealthTracker tracker = state.tracker;
+    if (closed || tracker.stopped) {
       return;
     }
-    if (failure == null) {
-      tracker.activeFailures = 0;
-      tracker.activeSuccesses++;
-      if (tracker.activeDown && tracker.activeSuccesses >= checkOptions.getRise()) {
-        tracker.activeDown = false;
-        publish(tracker, tracker.activeSuccesses + " consecutive successful health checks");
-      }
-    } else {
+    int rise = checkOptions.getRise();
+    if (failure != null) {
       tracker.activeSuccesses = 0;
+      tracker.successesSinceEjection = 0;
       tracker.activeFailures++;
       if (!tracker.activeDown && tracker.activeFailures >= checkOptions.getFall()) {
         tracker.activeDown = true;
-        publish(tracker, tracker.activeFailures + " consecutive failures: " + describe(failure));
+        publish(state, tracker.activeFailures + " consecutive failed health checks: " + describe(failure));
       }
+      return;
+    }
+    tracker.activeFailures = 0;
+    tracker.activeSuccesses++;
+    if (tracker.activeDown && tracker.activeSuccesses >= rise) {
+      tracker.activeDown = false;
+    }
+    boolean unejected = false;
+    if (tracker.ejected) {
+      tracker.successesSinceEjection++;
+      if (passive.isUnejectOnActiveCheck() && tracker.successesSinceEjection >= rise) {
+        endEjection(state);
+        unejected = true;
+      }
+    }
+    if (derive(tracker) == state.health()) {
+      return;
+    }
+    if (tracker.ejected) {
+      long remainingMillis = Math.max(0, (tracker.ejectedUntilNanos - System.nanoTime()) / 1_000_000);
+      publish(state, "passes health checks again (" + tracker.activeSuccesses + " in a row) but stays ejected by "
+          + "passive health for another " + Durations.format(Duration.ofMillis(remainingMillis)));
+    } else {
+      publish(state, "passed " + (unejected ? tracker.successesSinceEjection + " consecutive health checks since "
+          + "its ejection" : tracker.activeSuccesses + " consecutive health checks"));
     }
   }
 
-  private synchronized void tryEject(Tracker tracker, int failures, Throwable cause) {
-    if (closed || tracker.ejected) {
+  private synchronized void tryEject(BackendStateImpl state, int failures, Throwable cause) {
+    HealthTracker tracker = state.tracker;
+    if (closed || tracker.stopped || tracker.ejected) {
       return;
     }
+    int present = 0;
     int ejectedNow = 0;
-    for (Tracker t : trackers) {
-      if (t.ejected) {
+    for (BackendStateImpl other : registry.states()) {
+      present++;
+      if (other.tracker.ejected) {
         ejectedNow++;
       }
     }
-    if (ejectedNow >= maxEjected) {
+    if (ejectedNow >= Math.max(1, present * passive.getMaxEjectedPercent() / 100)) {
       return;
     }
     long now = System.nanoTime();
@@ -207,47 +228,54 @@ final class HealthMonitor {
       tracker.ejections = 0;
     }
     tracker.ejections++;
-    Duration base = passive.getBaseEjectionTime();
-    Duration time = base.multipliedBy(tracker.ejections);
+    Duration time = passive.getBaseEjectionTime().multipliedBy(tracker.ejections);
     if (time.compareTo(passive.getMaxEjectionTime()) > 0) {
       time = passive.getMaxEjectionTime();
     }
     tracker.ejected = true;
-    publish(tracker, "ejected for " + Durations.format(time) + " after " + failures
+    tracker.successesSinceEjection = 0;
+    tracker.ejectedUntilNanos = now + time.toNanos();
+    tracker.ejectionTimer = vertx.setTimer(time.toMillis(), id -> returnFromEjection(state));
+    publish(state, "ejected for " + Durations.format(time) + " after " + failures
         + " consecutive connect failures: " + describe(cause));
-    vertx.setTimer(time.toMillis(), id -> returnFromEjection(tracker));
   }
 
-  private synchronized void returnFromEjection(Tracker tracker) {
-    if (closed) {
+  private synchronized void returnFromEjection(BackendStateImpl state) {
+    HealthTracker tracker = state.tracker;
+    if (closed || tracker.stopped || !tracker.ejected) {
       return;
     }
-    tracker.ejected = false;
-    tracker.lastReturnNanos = System.nanoTime();
-    tracker.state.consecutiveConnectFailures.set(0);
-    publish(tracker, "ejection time over");
+    endEjection(state);
+    publish(state, "ejection time over");
   }
 
-  /** Derives the backend's health from its trackers and, when it changed, tells the registry, the log, listeners. */
-  private void publish(Tracker tracker, String reason) {
-    BackendHealth from = tracker.state.health();
-    BackendHealth to = tracker.activeDown ? BackendHealth.DOWN
-        : tracker.ejected ? BackendHealth.EJECTED : BackendHealth.UP;
+  private void endEjection(BackendStateImpl state) {
+    HealthTracker tracker = state.tracker;
+    tracker.ejected = false;
+    if (tracker.ejectionTimer >= 0) {
+      vertx.cancelTimer(tracker.ejectionTimer);
+      tracker.ejectionTimer = -1;
+    }
+    tracker.lastReturnNanos = System.nanoTime();
+    state.consecutiveConnectFailures.set(0);
+  }
+
+  private static BackendHealth derive(HealthTracker tracker) {
+    return tracker.activeDown ? BackendHealth.DOWN : tracker.ejected ? BackendHealth.EJECTED : BackendHealth.UP;
+  }
+
+  /** Sets the backend's health from its tracker and, when it changed, tells the registry, the log, listeners. */
+  private void publish(BackendStateImpl state, String reason) {
+    BackendHealth from = state.health();
+    BackendHealth to = derive(state.tracker);
     if (from == to) {
       return;
     }
-    tracker.state.health(to);
-    registry.refresh();
-    Backend backend = tracker.state.backend();
-    log.info("backend {} {} ({})", backend.id(), to, reason);
-    HealthListener.Transition transition = new HealthListener.Transition(backend, from, to, reason);
-    for (HealthListener listener : listeners) {
-      try {
-        listener.onTransition(transition);
-      } catch (RuntimeException e) {
-        log.warn("health listener {} failed on {}", listener, transition, e);
-      }
-    }
+    state.health(to);
+    registry.rebuild();
+    Backend backend = state.backend();
+    log.info("backend {} is {}: {}", backend.id(), to, reason);
+    events.emit(new BackendEvent.HealthChanged(backend, from, to, reason));
   }
 
   private static String describe(Throwable failure) {

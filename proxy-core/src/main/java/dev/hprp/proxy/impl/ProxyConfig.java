@@ -1,26 +1,27 @@
 package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.BackendListener;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.balancer.Balancer;
 import dev.hprp.proxy.health.HealthCheck;
 import dev.hprp.proxy.health.HealthCheckOptions;
-import dev.hprp.proxy.health.HealthListener;
 import dev.hprp.proxy.health.PassiveHealthOptions;
 import java.util.List;
 
 /**
- * Everything a proxy was built with, validated by the builder. Internal: the options objects are private copies that
- * nothing mutates after construction.
+ * Everything a proxy was built with, validated by the builder. The options objects are private copies that nothing
+ * mutates after construction.
  *
+ * @param backends  the backends configured at build time; later ones come through the runtime API
  * @param healthCheck null when active health checks are off
  */
-public record ProxyConfig(
+record ProxyConfig(
     List<Backend> backends,
     Balancer balancer,
     HealthCheck healthCheck,
     HealthCheckOptions healthCheckOptions,
     PassiveHealthOptions passiveHealthOptions,
     ReverseProxyOptions options,
-    List<HealthListener> healthListeners) {
+    List<BackendListener> listeners) {
 }

@@ -1,23 +1,35 @@
 package dev.hprp.proxy.impl;
 
+import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.BackendAdminState;
 import dev.hprp.proxy.BackendStatus;
+import dev.hprp.proxy.Durations;
+import dev.hprp.proxy.Ranges;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
+import dev.hprp.proxy.impl.tcp.TcpServerVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running proxy: a backend registry, a health monitor, and one {@link ProxyServerVerticle} per event loop.
+ * The running proxy: a backend registry, a health monitor, the upstream connector, and one
+ * {@link TcpServerVerticle} per event loop; the runtime backend changes are orchestrated here.
  *
- * <p>Start and close are each done once; {@code synchronized} only guards those transitions, never the relay.
+ * <p>Start and close are each done once; {@code synchronized} guards those transitions and the planning of
+ * {@link #updateBackends}, never the relay.
  */
-public final class ReverseProxyImpl implements ReverseProxy {
+final class ReverseProxyImpl implements ReverseProxy {
 
   private static final Logger log = LoggerFactory.getLogger(ReverseProxyImpl.class);
 
@@ -32,18 +44,33 @@ public final class ReverseProxyImpl implements ReverseProxy {
   private final ProxyConfig config;
   private final BackendRegistry registry;
   private final HealthMonitor monitor;
-  private final List<ProxyServerVerticle> servers = new CopyOnWriteArrayList<>();
+  private final UpstreamConnector connector;
+  /** The backends configured at build time, admitted by {@link #start()}. */
+  private final List<BackendStateImpl> configured = new ArrayList<>();
+  private final List<TcpServerVerticle> servers = new CopyOnWriteArrayList<>();
   private Future<Void> started;
   private Future<Void> closed;
   private volatile int actualPort = -1;
   private String deploymentId;
 
-  /** Called by the builder with a validated configuration. */
-  public ReverseProxyImpl(Vertx vertx, ProxyConfig config) {
+  ReverseProxyImpl(Vertx vertx, ProxyConfig config) {
     this.vertx = vertx;
     this.config = config;
-    this.registry = new BackendRegistry(config.backends(), config.balancer());
-    this.monitor = new HealthMonitor(vertx, registry, config);
+    BackendEvents events = new BackendEvents(vertx.getOrCreateContext(), config.listeners());
+    this.registry = new BackendRegistry(vertx, config.balancer(), events);
+    this.monitor = new HealthMonitor(vertx, registry, events, config.healthCheck(), config.healthCheckOptions(),
+        config.passiveHealthOptions());
+    long earlyCloseWindow = config.passiveHealthOptions().isEnabled()
+        ? config.passiveHealthOptions().getEarlyCloseWindow().toNanos() : 0;
+    this.connector = new UpstreamConnector(registry, monitor, config.options().getMaxConnectAttempts(),
+        earlyCloseWindow);
+    for (Backend backend : config.backends()) {
+      configured.add(registry.add(newState(backend)));
+    }
+  }
+
+  private BackendStateImpl newState(Backend backend) {
+    return new BackendStateImpl(backend, monitor.initialHealth(), false);
   }
 
   @Override
@@ -52,7 +79,11 @@ public final class ReverseProxyImpl implements ReverseProxy {
       return Future.failedFuture(new IllegalStateException("proxy closed"));
     }
     if (started == null) {
-      started = monitor.start().compose(v -> deploy());
+      List<Future<Void>> admissions = new ArrayList<>(configured.size());
+      for (BackendStateImpl state : configured) {
+        admissions.add(monitor.admit(state));
+      }
+      started = Future.join(admissions).compose(v -> registry.rebuild()).compose(v -> deploy());
     }
     return started;
   }
@@ -62,7 +93,7 @@ public final class ReverseProxyImpl implements ReverseProxy {
     int port = options.getPort() == 0 ? -EPHEMERAL_GROUPS.incrementAndGet() : options.getPort();
     int instances = options.getEventLoops();
     return vertx.deployVerticle(() -> {
-          ProxyServerVerticle server = new ProxyServerVerticle(options, port, registry, monitor);
+          TcpServerVerticle server = new TcpServerVerticle(options, port, connector);
           servers.add(server);
           return server;
         }, new DeploymentOptions().setInstances(instances))
@@ -73,9 +104,14 @@ public final class ReverseProxyImpl implements ReverseProxy {
           actualPort = servers.get(0).actualPort();
           log.info("listening on {}:{} with {} event loop(s), {} transport; balancer {}, backends {}",
               options.getHost(), actualPort, instances, vertx.isNativeTransportEnabled() ? "native" : "NIO",
-              config.balancer(), config.backends());
+              config.balancer(), registry.states());
           return null;
         });
+  }
+
+  /** The connector every server of this proxy uses; for tests that drive it without sockets. */
+  UpstreamConnector connector() {
+    return connector;
   }
 
   @Override
@@ -90,6 +126,164 @@ public final class ReverseProxyImpl implements ReverseProxy {
   @Override
   public List<BackendStatus> backends() {
     return registry.statuses();
+  }
+
+  @Override
+  public Future<Void> addBackend(Backend backend) {
+    Objects.requireNonNull(backend, "backend");
+    if (isClosed()) {
+      return closedFailure();
+    }
+    BackendStateImpl state;
+    try {
+      state = registry.add(newState(backend));
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    log.info("backend {} joining", backend);
+    return monitor.admit(state).compose(v -> registry.rebuild());
+  }
+
+  @Override
+  public Future<Void> removeBackend(String id, Duration drainTimeout) {
+    Objects.requireNonNull(id, "id");
+    try {
+      BackendStateImpl state = registry.require(id);
+      Future<Void> removal = remove(state, checkDrainTimeout(drainTimeout));
+      registry.rebuild();
+      return removal;
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /** A drain timeout is 0 (close at once) to a week. */
+  private static Duration checkDrainTimeout(Duration drainTimeout) {
+    return Ranges.check("drainTimeout", drainTimeout, Duration.ZERO, Duration.ofDays(7));
+  }
+
+  /**
+   * Begins a removal: no new connection from now (picks skip it before any new selector is built; the caller asks
+   * for one); the rest are closed at {@code drainTimeout}.
+   */
+  private Future<Void> remove(BackendStateImpl state, Duration drainTimeout) {
+    monitor.stop(state);
+    Future<Void> removal = registry.beginRemoval(state);
+    if (!removal.isComplete()) {
+      long timer = vertx.setTimer(Math.max(1, drainTimeout.toMillis()), id -> {
+        if (state.activeConnections() > 0) {
+          log.info("backend {}: drain timeout {} over; closing its {} connection(s)", state.id(),
+              Durations.format(drainTimeout), state.activeConnections());
+        }
+        state.abortAll();
+      });
+      removal.onComplete(ar -> vertx.cancelTimer(timer));
+    }
+    return removal;
+  }
+
+  @Override
+  public Future<Void> setWeight(String id, int weight) {
+    Objects.requireNonNull(id, "id");
+    try {
+      Ranges.check("weight", weight, 1, Backend.MAX_WEIGHT);
+      return registry.setWeight(registry.require(id), weight) ? registry.rebuild() : Future.succeededFuture();
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  @Override
+  public Future<Void> drain(String id) {
+    return setAdminState(id, BackendAdminState.DRAINING);
+  }
+
+  @Override
+  public Future<Void> enable(String id) {
+    return setAdminState(id, BackendAdminState.ENABLED);
+  }
+
+  private Future<Void> setAdminState(String id, BackendAdminState to) {
+    Objects.requireNonNull(id, "id");
+    try {
+      return registry.setAdminState(registry.require(id), to) ? registry.rebuild() : Future.succeededFuture();
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  @Override
+  public Future<Void> updateBackends(List<Backend> desired, Duration drainTimeout) {
+    Objects.requireNonNull(desired, "desired");
+    Map<String, Backend> wanted = new HashMap<>();
+    for (Backend backend : desired) {
+      if (wanted.put(Objects.requireNonNull(backend, "desired backend").id(), backend) != null) {
+        return Future.failedFuture(new IllegalArgumentException("backends: " + backend.id() + " is listed twice"));
+      }
+    }
+    if (wanted.isEmpty()) {
+      return Future.failedFuture(new IllegalArgumentException("backends: none (expected: at least one)"));
+    }
+    try {
+      checkDrainTimeout(drainTimeout);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    if (isClosed()) {
+      return closedFailure();
+    }
+    return applyUpdate(desired, wanted, drainTimeout);
+  }
+
+  /**
+   * Plans and applies one update: every weight change and removal takes effect at once (removals stop new
+   * connections at once; the selector follows in the one rebuild), additions after their first probe, all in one
+   * selector rebuild. Serialised, so two updates never interleave their plans.
+   */
+  private synchronized Future<Void> applyUpdate(List<Backend> desired, Map<String, Backend> wanted,
+      Duration drainTimeout) {
+    List<Future<Void>> admissions = new ArrayList<>();
+    List<Future<Void>> removals = new ArrayList<>();
+    List<Future<Void>> readditions = new ArrayList<>();
+    boolean changed = false;
+    for (BackendStateImpl state : registry.states()) {
+      Backend target = wanted.get(state.id());
+      if (target == null) {
+        if (!state.removed()) {
+          removals.add(remove(state, drainTimeout));
+          changed = true;
+        }
+      } else if (!state.removed() && registry.setWeight(state, target.weight())) {
+        changed = true;
+      }
+    }
+    for (Backend backend : desired) {
+      BackendStateImpl present = registry.find(backend.id());
+      if (present == null) {
+        log.info("backend {} joining", backend);
+        admissions.add(monitor.admit(registry.add(newState(backend))));
+        changed = true;
+      } else if (present.removed()) {
+        // Wanted again while still draining: it comes back, fresh, once that removal has finished.
+        readditions.add(present.removal().future().compose(v -> addBackend(backend)));
+      }
+    }
+    if (!changed) {
+      return Future.join(readditions).mapEmpty();
+    }
+    Future<Void> rebuilt = Future.join(admissions).compose(v -> registry.rebuild());
+    List<Future<Void>> all = new ArrayList<>(removals);
+    all.addAll(readditions);
+    all.add(rebuilt);
+    return Future.all(all).mapEmpty();
+  }
+
+  private synchronized boolean isClosed() {
+    return closed != null;
+  }
+
+  private static <T> Future<T> closedFailure() {
+    return Future.failedFuture(new IllegalStateException("proxy closed"));
   }
 
   @Override

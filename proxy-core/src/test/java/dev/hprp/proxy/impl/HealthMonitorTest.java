@@ -3,14 +3,13 @@ package dev.hprp.proxy.impl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.BackendEvent;
 import dev.hprp.proxy.BackendHealth;
-import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.balancer.Balancer;
 import dev.hprp.proxy.balancer.SelectionContext;
 import dev.hprp.proxy.health.HealthCheck;
 import dev.hprp.proxy.health.HealthCheckContext;
 import dev.hprp.proxy.health.HealthCheckOptions;
-import dev.hprp.proxy.health.HealthListener;
 import dev.hprp.proxy.health.PassiveHealthOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -42,7 +41,11 @@ class HealthMonitorTest {
   private static final Backend B = new Backend("10.0.0.2", 3001);
   private static final SelectionContext CONTEXT = SelectionContext.of(SocketAddress.inetSocketAddress(1, "127.0.0.1"));
 
-  private final List<HealthListener.Transition> transitions = Collections.synchronizedList(new ArrayList<>());
+  private final List<BackendEvent.HealthChanged> transitions = Collections.synchronizedList(new ArrayList<>());
+  private final List<BackendEvent.Added> joined = Collections.synchronizedList(new ArrayList<>());
+  /** What a busy two-core machine may add to timer delays; generous, since a bound that flakes proves nothing. */
+  private static final Duration SCHEDULING_SLACK = Duration.ofSeconds(2);
+
   private HealthMonitor monitor;
 
   @AfterEach
@@ -88,14 +91,26 @@ class HealthMonitorTest {
   }
 
   private BackendRegistry start(Vertx vertx, HealthCheck check, PassiveHealthOptions passive) {
-    BackendRegistry registry = new BackendRegistry(List.of(A, B), Balancer.roundRobin());
-    ProxyConfig config = new ProxyConfig(List.of(A, B), Balancer.roundRobin(), check,
+    BackendEvents events = new BackendEvents(vertx.getOrCreateContext(), List.of(this::record));
+    BackendRegistry registry = new BackendRegistry(vertx, Balancer.roundRobin(), events);
+    monitor = new HealthMonitor(vertx, registry, events, check,
         new HealthCheckOptions().setInterval(Duration.ofMillis(20)).setTimeout(Duration.ofMillis(500)).setRise(2)
-            .setFall(3),
-        passive, new ReverseProxyOptions(), List.of(transitions::add));
-    monitor = new HealthMonitor(vertx, registry, config);
-    monitor.start().await();
+            .setFall(3).setJitter(0),
+        passive);
+    List<Future<Void>> admissions = new ArrayList<>();
+    for (Backend backend : List.of(A, B)) {
+      admissions.add(monitor.admit(registry.add(new BackendStateImpl(backend, monitor.initialHealth(), false))));
+    }
+    Future.join(admissions).compose(v -> registry.rebuild()).await();
     return registry;
+  }
+
+  private void record(BackendEvent event) {
+    if (event instanceof BackendEvent.HealthChanged change) {
+      transitions.add(change);
+    } else if (event instanceof BackendEvent.Added added) {
+      joined.add(added);
+    }
   }
 
   private static Set<Backend> picks(BackendRegistry registry) {
@@ -116,11 +131,11 @@ class HealthMonitorTest {
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> transitions.size() >= 2);
 
     // Two failures and a success reset the count; three in a row take A down; two successes bring it back.
-    assertThat(transitions).extracting(HealthListener.Transition::backend, HealthListener.Transition::to)
+    assertThat(transitions).extracting(BackendEvent.HealthChanged::backend, BackendEvent.HealthChanged::to)
         .containsExactly(org.assertj.core.groups.Tuple.tuple(A, BackendHealth.DOWN),
             org.assertj.core.groups.Tuple.tuple(A, BackendHealth.UP));
-    assertThat(transitions.get(0).reason()).isEqualTo("3 consecutive failures: connection refused");
-    assertThat(transitions.get(1).reason()).isEqualTo("2 consecutive successful health checks");
+    assertThat(transitions.get(0).reason()).isEqualTo("3 consecutive failed health checks: connection refused");
+    assertThat(transitions.get(1).reason()).isEqualTo("passed 2 consecutive health checks");
     assertThat(check.overlapped).isEmpty();
     assertThat(picks(registry)).containsExactlyInAnyOrder(A, B);
   }
@@ -142,10 +157,14 @@ class HealthMonitorTest {
     ScriptedCheck check = new ScriptedCheck().script(A, false).script(B, true);
     BackendRegistry registry = start(vertx, check, new PassiveHealthOptions().setEnabled(false));
 
-    // start() completed after the first round: A is already out, before any client could be sent to it.
+    // Admitted after the first round: A is already out, before any client could be sent to it.
     assertThat(registry.states().get(0).health()).isEqualTo(BackendHealth.DOWN);
-    assertThat(transitions.get(0).reason()).isEqualTo("failed the first health check: connection refused");
     assertThat(picks(registry)).containsExactly(B);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> joined.size() == 2);
+    assertThat(joined).extracting(BackendEvent.Added::backend, BackendEvent.Added::health).containsExactly(
+        org.assertj.core.groups.Tuple.tuple(A, BackendHealth.DOWN),
+        org.assertj.core.groups.Tuple.tuple(B, BackendHealth.UP));
+    assertThat(transitions).isEmpty();
   }
 
   @Test
@@ -164,7 +183,7 @@ class HealthMonitorTest {
     BackendRegistry registry = start(vertx, silent, new PassiveHealthOptions().setEnabled(false));
 
     assertThat(registry.states().get(0).health()).isEqualTo(BackendHealth.DOWN);
-    assertThat(transitions.get(0).reason()).isEqualTo("failed the first health check: timed out after 500ms");
+    assertThat(registry.states().get(1).health()).isEqualTo(BackendHealth.UP);
   }
 
   @Test
@@ -189,7 +208,8 @@ class HealthMonitorTest {
       monitor.connectFailed(a, refused);
     }
 
-    assertThat(transitions).extracting(HealthListener.Transition::reason).containsExactly(
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> transitions.size() == 3);
+    assertThat(transitions).extracting(BackendEvent.HealthChanged::reason).containsExactly(
         "ejected for 1s after 3 consecutive connect failures: connection refused",
         "ejection time over",
         "ejected for 2s after 3 consecutive connect failures: connection refused");
@@ -207,5 +227,50 @@ class HealthMonitorTest {
 
     assertThat(registry.states()).extracting(BackendStateImpl::health)
         .containsExactly(BackendHealth.EJECTED, BackendHealth.UP);
+  }
+
+  @Test
+  void passingActiveChecksEndAPassiveEjectionWithinRiseIntervals(Vertx vertx) {
+    ScriptedCheck check = new ScriptedCheck().script(A, true).script(B, true);
+    BackendRegistry registry = start(vertx, check, new PassiveHealthOptions().setConsecutiveFailures(1)
+        .setBaseEjectionTime(Duration.ofMinutes(5)).setMaxEjectionTime(Duration.ofMinutes(5)));
+    BackendStateImpl a = registry.states().get(0);
+
+    long ejected = System.nanoTime();
+    monitor.connectFailed(a, new ConnectException("connection refused"));
+    assertThat(a.health()).isEqualTo(BackendHealth.EJECTED);
+    assertThat(picks(registry)).containsExactly(B);
+
+    // Two probes (rise) at 20 ms intervals, each answering 5 ms later; the schedule was already running.
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> a.health() == BackendHealth.UP);
+    assertThat(Duration.ofNanos(System.nanoTime() - ejected)).as("back within interval x rise + one interval")
+        .isLessThan(Duration.ofMillis(20 * 2 + 20).plus(SCHEDULING_SLACK));
+    assertThat(picks(registry)).containsExactlyInAnyOrder(A, B);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> transitions.size() == 2);
+    assertThat(transitions).extracting(BackendEvent.HealthChanged::to, BackendEvent.HealthChanged::reason)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(BackendHealth.EJECTED,
+                "ejected for 5m after 1 consecutive connect failures: connection refused"),
+            org.assertj.core.groups.Tuple.tuple(BackendHealth.UP,
+                "passed 2 consecutive health checks since its ejection"));
+  }
+
+  @Test
+  void keepsTheEjectionWhenUnejectOnActiveCheckIsOff(Vertx vertx) {
+    ScriptedCheck check = new ScriptedCheck().script(A, true, true, false, false, false, true).script(B, true);
+    BackendRegistry registry = start(vertx, check, new PassiveHealthOptions().setConsecutiveFailures(1)
+        .setUnejectOnActiveCheck(false).setBaseEjectionTime(Duration.ofMinutes(5))
+        .setMaxEjectionTime(Duration.ofMinutes(5)));
+    BackendStateImpl a = registry.states().get(0);
+
+    monitor.connectFailed(a, new ConnectException("connection refused"));
+
+    // Down after three failed probes, then passing again: the active verdict lifts, the ejection stays.
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> transitions.size() == 3);
+    assertThat(transitions).extracting(BackendEvent.HealthChanged::to).containsExactly(BackendHealth.EJECTED,
+        BackendHealth.DOWN, BackendHealth.EJECTED);
+    assertThat(transitions.get(2).reason())
+        .startsWith("passes health checks again (2 in a row) but stays ejected by passive health for another ");
+    assertThat(a.health()).isEqualTo(BackendHealth.EJECTED);
   }
 }

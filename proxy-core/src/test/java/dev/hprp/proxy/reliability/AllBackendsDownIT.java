@@ -11,7 +11,8 @@ import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyBuilder;
 import dev.hprp.proxy.health.HealthCheck;
 import dev.hprp.proxy.health.HealthCheckOptions;
-import dev.hprp.proxy.health.HealthListener;
+import dev.hprp.proxy.BackendEvent;
+import dev.hprp.proxy.testing.HealthChanges;
 import dev.hprp.proxy.testing.Figures;
 import dev.hprp.proxy.testing.LoadClient;
 import dev.hprp.proxy.testing.NativeVertx;
@@ -81,9 +82,10 @@ class AllBackendsDownIT {
     Vertx vertx = nativeVertx.get();
     List<TestBackend> backends = Proxies.backends(vertx, ECHO, ECHO, ECHO);
     Proxies.warmUp(vertx, backends.get(0));
-    List<HealthListener.Transition> transitions = new CopyOnWriteArrayList<>();
+    HealthChanges healthChanges = new HealthChanges();
+    List<BackendEvent.HealthChanged> transitions = healthChanges.list();
     ReverseProxy proxy = health.settings.apply(Proxies.builder(vertx, backends))
-        .onHealthChange(transitions::add)
+        .onBackendEvent(healthChanges)
         .build();
     proxy.start().await(10, TimeUnit.SECONDS);
 
@@ -106,9 +108,11 @@ class AllBackendsDownIT {
     }
     long failedWhileDown = Proxies.failedConnects(proxy);
     List<BackendHealth> healthWhileDown = proxy.backends().stream().map(BackendStatus::health).toList();
-    // Published before the failing client is closed, so known by now. At most half of three may be out: one.
+    // At most half of three may be out: one.
+    await("the ejection reported").atMost(Proxies.SETTLE)
+        .until(() -> transitions.stream().anyMatch(t -> t.to() == BackendHealth.EJECTED));
     List<Backend> ejections = transitions.stream().filter(t -> t.to() == BackendHealth.EJECTED)
-        .map(HealthListener.Transition::backend).toList();
+        .map(BackendEvent.HealthChanged::backend).toList();
     assertThat(ejections).hasSize(1);
     int ejected = backends.stream().map(TestBackend::backend).toList().indexOf(ejections.get(0));
     int back = returning == Returning.EJECTED ? ejected : (ejected + 1) % backends.size();

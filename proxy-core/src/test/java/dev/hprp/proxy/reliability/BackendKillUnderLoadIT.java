@@ -6,7 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.hprp.proxy.BackendHealth;
 import dev.hprp.proxy.ReverseProxy;
-import dev.hprp.proxy.health.HealthListener;
+import dev.hprp.proxy.BackendEvent;
+import dev.hprp.proxy.testing.HealthChanges;
 import dev.hprp.proxy.health.PassiveHealthOptions;
 import dev.hprp.proxy.testing.EchoStream;
 import dev.hprp.proxy.testing.Figures;
@@ -59,12 +60,13 @@ class BackendKillUnderLoadIT {
     Vertx vertx = nativeVertx.get();
     List<TestBackend> backends = Proxies.backends(vertx, ECHO, ECHO, ECHO);
     TestBackend victim = backends.get(1);
-    List<HealthListener.Transition> transitions = new CopyOnWriteArrayList<>();
+    HealthChanges healthChanges = new HealthChanges();
+    List<BackendEvent.HealthChanged> transitions = healthChanges.list();
     ReverseProxy proxy = Proxies.builder(vertx, backends)
         .passiveHealth(new PassiveHealthOptions()
             .setBaseEjectionTime(Duration.ofMillis(300))
             .setMaxEjectionTime(Duration.ofMillis(600)))
-        .onHealthChange(transitions::add)
+        .onBackendEvent(healthChanges)
         .with(Proxies.loopback().setConnectTimeout(Duration.ofSeconds(1)))
         .build();
     proxy.start().await();

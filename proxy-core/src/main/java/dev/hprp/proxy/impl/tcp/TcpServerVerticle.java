@@ -1,6 +1,7 @@
-package dev.hprp.proxy.impl;
+package dev.hprp.proxy.impl.tcp;
 
 import dev.hprp.proxy.ReverseProxyOptions;
+import dev.hprp.proxy.impl.UpstreamConnector;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetClient;
@@ -9,23 +10,24 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 
 /**
- * One accepting server and one upstream client, both on this verticle's event loop, so a relay's two sockets share
- * a thread and no byte crosses threads. The proxy deploys one instance per event loop on the same port; Vert.x
- * spreads accepted connections over them.
+ * TCP mode on one event loop: an accepting server and the client that connects backends, both on this verticle's
+ * event loop, so a relay's two sockets share a thread and no byte crosses threads. The proxy deploys one instance
+ * per event loop on the same port; Vert.x spreads accepted connections over them.
  */
-final class ProxyServerVerticle extends VerticleBase {
+public final class TcpServerVerticle extends VerticleBase {
 
   private final ReverseProxyOptions options;
   private final int port;
-  private final BackendRegistry registry;
-  private final HealthMonitor monitor;
+  private final UpstreamConnector connector;
   private NetServer server;
 
-  ProxyServerVerticle(ReverseProxyOptions options, int port, BackendRegistry registry, HealthMonitor monitor) {
+  /**
+   * @param port the port to bind, or Vert.x's negative "shared ephemeral port" number
+   */
+  public TcpServerVerticle(ReverseProxyOptions options, int port, UpstreamConnector connector) {
     this.options = options;
     this.port = port;
-    this.registry = registry;
-    this.monitor = monitor;
+    this.connector = connector;
   }
 
   @Override
@@ -33,8 +35,7 @@ final class ProxyServerVerticle extends VerticleBase {
     NetClient client = vertx.createNetClient(new NetClientOptions()
         .setConnectTimeout((int) options.getConnectTimeout().toMillis())
         .setTcpNoDelay(true));
-    RelaySettings settings = new RelaySettings(client, registry, monitor, options.getMaxConnectAttempts(),
-        options.getIdleTimeout().toNanos());
+    TcpRelay.Settings settings = new TcpRelay.Settings(client, connector, options.getIdleTimeout().toNanos());
     server = vertx.createNetServer(new NetServerOptions()
             .setHost(options.getHost())
             .setPort(port)
@@ -45,7 +46,7 @@ final class ProxyServerVerticle extends VerticleBase {
   }
 
   /** The bound port; valid once started. */
-  int actualPort() {
+  public int actualPort() {
     return server.actualPort();
   }
 }

@@ -1,6 +1,10 @@
-package dev.hprp.proxy.impl;
+package dev.hprp.proxy.impl.tcp;
 
-import dev.hprp.proxy.balancer.SelectionContext;
+import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.impl.Upstream;
+import dev.hprp.proxy.impl.UpstreamConnector;
+import io.vertx.core.Future;
+import io.vertx.core.net.NetClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -14,21 +18,18 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.vertx.core.AsyncResult;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import java.io.IOException;
 import java.util.ArrayDeque;
-import java.util.BitSet;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection: picks a backend, connects (failing over to other backends), relays bytes both ways, and
- * closes both sides by the one close policy.
+ * One client connection in TCP mode: gets a backend from the {@link UpstreamConnector} (which picks, connects and
+ * fails over), relays bytes both ways, and closes both sides by the one close policy.
  *
  * <p>Vert.x accepts the client and connects the backend; the bytes never pass through Vert.x. Each socket gets a
  * {@link Side} handler in its Netty pipeline, just before Vert.x's own handler, which writes every buffer read,
@@ -47,9 +48,9 @@ import org.slf4j.LoggerFactory;
  * both directions have ended, both sockets close after flushing. A socket closed outright has its bytes flushed to
  * the other, which is then closed. A side that fails (a reset, a read or write error) closes both at once, since
  * nothing more can be delivered. No traffic either way for the idle timeout closes both. When both sockets are
- * closed the backend's active count drops, exactly once.
+ * closed the {@link Upstream} is released, exactly once.
  */
-final class TcpRelay implements SelectionContext {
+final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
 
   private static final Logger log = LoggerFactory.getLogger(TcpRelay.class);
 
@@ -81,31 +82,40 @@ final class TcpRelay implements SelectionContext {
     }
   }
 
+  /**
+   * What every relay of one event loop shares. Immutable.
+   *
+   * @param netClient        connects to backends on this event loop
+   * @param connector        picks, connects, fails over and counts
+   * @param idleTimeoutNanos a relayed connection with no traffic either way for this long is closed
+   */
+  record Settings(NetClient netClient, UpstreamConnector connector, long idleTimeoutNanos) {
+  }
+
   private final NetSocketInternal client;
-  private final RelaySettings settings;
+  private final Settings settings;
   private final Side clientSide;
   private Side upstreamSide;
-  private int attempts;
-  /** Backends that failed for this client; allocated on the first failure only. */
-  private BitSet tried;
-  private BackendStateImpl backend;
+  private Upstream upstream;
+  /** The side whose socket ended first (a FIN, a close or a failure); null while both are open. */
+  private Side endedFirst;
   private long lastActivityNanos;
   private ScheduledFuture<?> idleCheck;
 
-  private TcpRelay(NetSocketInternal client, RelaySettings settings) {
+  private TcpRelay(NetSocketInternal client, Settings settings) {
     this.client = client;
     this.settings = settings;
-    this.clientSide = new Side(null, null);
+    this.clientSide = new Side(null, true);
   }
 
   /** Takes over an accepted client socket; call in the tick it was accepted, before anything asynchronous. */
-  static void start(NetSocket socket, RelaySettings settings) {
+  static void start(NetSocket socket, Settings settings) {
     NetSocketInternal client = (NetSocketInternal) socket;
     TcpRelay relay = new TcpRelay(client, settings);
     // No reads until a backend is connected; the handler holds whatever one read already brought in.
     client.channelHandlerContext().channel().config().setAutoRead(false);
     relay.clientSide.install(client);
-    relay.connectNext();
+    settings.connector().connect(relay);
   }
 
   @Override
@@ -113,45 +123,45 @@ final class TcpRelay implements SelectionContext {
     return client.remoteAddress();
   }
 
-  private void connectNext() {
-    if (!clientSide.open && clientSide.early == null) {
-      return; // the client left and sent nothing: no backend needed
-    }
-    BackendStateImpl candidate = attempts < settings.maxAttempts() ? settings.registry().select(this, tried) : null;
-    if (candidate == null) {
-      if (log.isDebugEnabled()) {
-        log.debug("{}: no backend accepted after {} attempt(s); closing", client.remoteAddress(), attempts);
-      }
-      clientSide.releaseEarly();
-      clientSide.close();
-      return;
-    }
-    attempts++;
-    settings.netClient().connect(candidate.backend().port(), candidate.backend().host())
-        .onComplete(ar -> onConnected(candidate, ar));
+  @Override
+  public Future<NetSocket> dial(Backend backend) {
+    return settings.netClient().connect(backend.port(), backend.host());
   }
 
-  private void onConnected(BackendStateImpl candidate, AsyncResult<NetSocket> ar) {
-    if (ar.failed()) {
-      candidate.connectFailed();
-      settings.monitor().connectFailed(candidate, ar.cause());
-      if (log.isDebugEnabled()) {
-        log.debug("{}: connect to {} failed: {}", client.remoteAddress(), candidate, ar.cause().getMessage());
-      }
-      if (tried == null) {
-        tried = new BitSet();
-      }
-      tried.set(candidate.index);
-      connectNext();
-      return;
+  @Override
+  public boolean wanted() {
+    // A client that left having sent nothing needs no backend.
+    return clientSide.open || clientSide.early != null;
+  }
+
+  @Override
+  public void failed(int attempts) {
+    if (log.isDebugEnabled()) {
+      log.debug("{}: no backend accepted after {} attempt(s); closing", client.remoteAddress(), attempts);
     }
-    settings.monitor().connectSucceeded(candidate);
-    backend = candidate;
-    backend.connectionOpened();
-    upstreamSide = new Side(clientSide, backend.bytesFromBackend);
+    clientSide.releaseEarly();
+    clientSide.close();
+  }
+
+  @Override
+  public void discard(NetSocket connection) {
+    connection.close();
+  }
+
+  @Override
+  public void abort() {
+    clientSide.channel().eventLoop().execute(() -> {
+      clientSide.close();
+      upstreamSide.close();
+    });
+  }
+
+  @Override
+  public void connected(Upstream upstream, NetSocket socket) {
+    this.upstream = upstream;
+    upstreamSide = new Side(clientSide, false);
     clientSide.peer = upstreamSide;
-    clientSide.bytesRead = backend.bytesToBackend;
-    upstreamSide.install((NetSocketInternal) ar.result());
+    upstreamSide.install((NetSocketInternal) socket);
     if (!upstreamSide.channel().isActive()) {
       // Closed between connecting and this callback: its channelInactive went by before the handler was there.
       clientSide.releaseEarly();
@@ -184,7 +194,7 @@ final class TcpRelay implements SelectionContext {
       return;
     }
     if (log.isDebugEnabled()) {
-      log.debug("{} <-> {}: idle for {} ms; closing", client.remoteAddress(), backend,
+      log.debug("{} <-> {}: idle for {} ms; closing", client.remoteAddress(), upstream.backend(),
           TimeUnit.NANOSECONDS.toMillis(settings.idleTimeoutNanos()));
     }
     clientSide.close();
@@ -193,15 +203,22 @@ final class TcpRelay implements SelectionContext {
 
   /** Called as each side closes; once both have, after a backend was connected, the relay is finished. */
   private void sideClosed() {
-    if (backend == null || clientSide.open || upstreamSide.open) {
+    if (upstream == null || clientSide.open || upstreamSide.open) {
       return;
     }
     if (idleCheck != null) {
       idleCheck.cancel(false);
     }
-    backend.connectionClosed();
+    upstream.release(endedFirst == upstreamSide);
     if (log.isDebugEnabled()) {
-      log.debug("{} <-> {}: closed", client.remoteAddress(), backend);
+      log.debug("{} <-> {}: closed", client.remoteAddress(), upstream.backend());
+    }
+  }
+
+  /** Notes which side ended first, for passive health's view of a backend that hangs up at once. */
+  private void ended(Side side) {
+    if (endedFirst == null) {
+      endedFirst = side;
     }
   }
 
@@ -214,8 +231,8 @@ final class TcpRelay implements SelectionContext {
     /** The other socket's side; null on the client side until a backend is connected. */
     private Side peer;
     private ChannelHandlerContext ctx;
-    /** Counts the bytes read on this side and handed to the peer; null on the client side until connected. */
-    private LongAdder bytesRead;
+    /** This is the client's socket: what it reads goes to the backend. */
+    private final boolean towardBackend;
     /** Client side only: buffers read before a backend was connected, in order; null when none. */
     private ArrayDeque<ByteBuf> early;
     private boolean open = true;
@@ -223,9 +240,9 @@ final class TcpRelay implements SelectionContext {
     private boolean inputEnded;
     private boolean failed;
 
-    Side(Side peer, LongAdder bytesRead) {
+    Side(Side peer, boolean towardBackend) {
       this.peer = peer;
-      this.bytesRead = bytesRead;
+      this.towardBackend = towardBackend;
     }
 
     /** Puts this handler just before Vert.x's in {@code socket}'s pipeline, where it sees every read first. */
@@ -258,11 +275,19 @@ final class TcpRelay implements SelectionContext {
         early.add(buffer);
         ctx.channel().config().setAutoRead(false);
       } else if (peer.open) {
-        bytesRead.add(buffer.readableBytes());
+        count(buffer.readableBytes());
         peer.ctx.write(buffer, peer.ctx.voidPromise());
       } else {
         // The other socket is gone: these bytes have nowhere to go, and this side is being closed.
         buffer.release();
+      }
+    }
+
+    private void count(int bytes) {
+      if (towardBackend) {
+        upstream.sentToBackend(bytes);
+      } else {
+        upstream.receivedFromBackend(bytes);
       }
     }
 
@@ -286,6 +311,7 @@ final class TcpRelay implements SelectionContext {
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
       if (event instanceof ChannelInputShutdownEvent) {
         inputEnded = true;
+        ended(this);
         if (peer != null) {
           forwardEnd();
         } // else the client half-closed before a backend was connected: passed on once it is
@@ -312,9 +338,11 @@ final class TcpRelay implements SelectionContext {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       if (log.isDebugEnabled()) {
-        log.debug("{} <-> {}: relay failed: {}", client.remoteAddress(), backend, cause.toString());
+        log.debug("{} <-> {}: relay failed: {}", client.remoteAddress(), upstream == null ? null
+            : upstream.backend(), cause.toString());
       }
       failed = true;
+      ended(this);
       close();
       if (peer != null) {
         peer.close();
@@ -333,6 +361,7 @@ final class TcpRelay implements SelectionContext {
         return;
       }
       open = false;
+      ended(this);
       if (peer != null) {
         endPeer();
       } else if (failed) {
@@ -359,7 +388,7 @@ final class TcpRelay implements SelectionContext {
       }
       ByteBuf buffer;
       while ((buffer = early.poll()) != null) {
-        bytesRead.add(buffer.readableBytes());
+        count(buffer.readableBytes());
         peer.ctx.write(buffer, peer.ctx.voidPromise());
       }
       early = null;
@@ -373,8 +402,13 @@ final class TcpRelay implements SelectionContext {
       }
     }
 
+    /**
+     * Closes this socket now, unsent bytes and all. From this handler's place in the pipeline, so the close skips
+     * Vert.x's handler, which would first wait for pending writes to flush: a peer that reads nothing would then keep
+     * the socket open for ever.
+     */
     void close() {
-      ctx.channel().close();
+      ctx.close();
     }
   }
 }

@@ -1,0 +1,114 @@
+package dev.hprp.proxy.impl;
+
+import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.BackendListener;
+import dev.hprp.proxy.Durations;
+import dev.hprp.proxy.ReverseProxy;
+import dev.hprp.proxy.ReverseProxyBuilder;
+import dev.hprp.proxy.ReverseProxyOptions;
+import dev.hprp.proxy.balancer.Balancer;
+import dev.hprp.proxy.health.HealthCheck;
+import dev.hprp.proxy.health.HealthCheckOptions;
+import dev.hprp.proxy.health.PassiveHealthOptions;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/** The one {@link ReverseProxyBuilder}: collects settings, copies the mutable ones, checks them in {@link #build()}. */
+public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
+
+  private final Vertx vertx;
+  private final List<Backend> backends = new ArrayList<>();
+  private Balancer balancer = Balancer.roundRobin();
+  private HealthCheck healthCheck;
+  private HealthCheckOptions healthCheckOptions = new HealthCheckOptions();
+  private PassiveHealthOptions passiveHealthOptions = new PassiveHealthOptions();
+  private ReverseProxyOptions options = new ReverseProxyOptions();
+  private final List<BackendListener> listeners = new ArrayList<>();
+
+  /** Called by {@link ReverseProxy#builder(Vertx)}. */
+  public ReverseProxyBuilderImpl(Vertx vertx) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+  }
+
+  @Override
+  public ReverseProxyBuilder backends(List<Backend> backends) {
+    Objects.requireNonNull(backends, "backends");
+    this.backends.clear();
+    backends.forEach(this::backend);
+    return this;
+  }
+
+  @Override
+  public ReverseProxyBuilder backend(Backend backend) {
+    backends.add(Objects.requireNonNull(backend, "backend"));
+    return this;
+  }
+
+  @Override
+  public ReverseProxyBuilder balancer(Balancer balancer) {
+    this.balancer = Objects.requireNonNull(balancer, "balancer");
+    return this;
+  }
+
+  @Override
+  public ReverseProxyBuilder healthCheck(HealthCheck check, HealthCheckOptions options) {
+    this.healthCheck = Objects.requireNonNull(check, "check");
+    this.healthCheckOptions = new HealthCheckOptions(Objects.requireNonNull(options, "options"));
+    return this;
+  }
+
+  @Override
+  public ReverseProxyBuilder noHealthCheck() {
+    this.healthCheck = null;
+    this.healthCheckOptions = new HealthCheckOptions();
+    return this;
+  }
+
+  @Override
+  public ReverseProxyBuilder passiveHealth(PassiveHealthOptions options) {
+    this.passiveHealthOptions = new PassiveHealthOptions(Objects.requireNonNull(options, "options"));
+    return this;
+  }
+
+  @Override
+  public ReverseProxyBuilder onBackendEvent(BackendListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+    return this;
+  }
+
+  @Override
+  public ReverseProxyBuilder with(ReverseProxyOptions options) {
+    this.options = new ReverseProxyOptions(Objects.requireNonNull(options, "options"));
+    return this;
+  }
+
+  @Override
+  public ReverseProxy build() {
+    if (backends.isEmpty()) {
+      throw new IllegalStateException("backends: none set (expected: at least one)");
+    }
+    Set<String> ids = new HashSet<>();
+    for (Backend backend : backends) {
+      if (!ids.add(backend.id())) {
+        throw new IllegalStateException("backends: " + backend.id() + " is listed twice");
+      }
+    }
+    if (passiveHealthOptions.getMaxEjectionTime().compareTo(passiveHealthOptions.getBaseEjectionTime()) < 0) {
+      throw new IllegalStateException("passive health: maxEjectionTime "
+          + Durations.format(passiveHealthOptions.getMaxEjectionTime()) + " is below baseEjectionTime "
+          + Durations.format(passiveHealthOptions.getBaseEjectionTime()));
+    }
+    return new ReverseProxyImpl(vertx, new ProxyConfig(
+        List.copyOf(backends),
+        balancer,
+        healthCheck,
+        new HealthCheckOptions(healthCheckOptions),
+        new PassiveHealthOptions(passiveHealthOptions),
+        new ReverseProxyOptions(options),
+        List.copyOf(listeners)));
+  }
+}

@@ -1,0 +1,79 @@
+package dev.hprp.proxy.impl;
+
+import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.balancer.SelectionContext;
+import io.vertx.core.Future;
+
+/**
+ * The protocol-independent step between a client and a backend: select a backend (skipping those already tried),
+ * connect, fail over to another backend when the connect fails, feed passive health, and count. TCP mode calls it
+ * once per client connection; whatever the protocol, it gets an {@link Upstream} that releases the backend's
+ * active count exactly once.
+ *
+ * <p>Thread-safe and shared by every event loop; all per-connection state lives in the {@link Upstream}.
+ */
+public final class UpstreamConnector {
+
+  private final BackendRegistry registry;
+  private final HealthMonitor monitor;
+  private final int maxAttempts;
+  private final long earlyCloseWindowNanos;
+
+  UpstreamConnector(BackendRegistry registry, HealthMonitor monitor, int maxAttempts, long earlyCloseWindowNanos) {
+    this.registry = registry;
+    this.monitor = monitor;
+    this.maxAttempts = maxAttempts;
+    this.earlyCloseWindowNanos = earlyCloseWindowNanos;
+  }
+
+  /**
+   * What a protocol supplies for one client: how to reach a backend, and what to do with the result. Its methods
+   * are called on the event loop that {@link #dial} completes on.
+   *
+   * @param <C> the protocol's upstream connection
+   */
+  public interface Attempt<C> extends SelectionContext {
+
+    /** Opens a connection to {@code backend}; the future fails when the backend cannot be reached. */
+    Future<C> dial(Backend backend);
+
+    /** Whether a backend is still wanted; false once the client has gone, which ends the attempts. */
+    boolean wanted();
+
+    /** A backend accepted: relay between the client and {@code connection}; release {@code upstream} when done. */
+    void connected(Upstream upstream, C connection);
+
+    /** No backend could be connected: every eligible one failed, the attempts ran out, or none is left. */
+    void failed(int attempts);
+
+    /** Closes a connection that is not used after all (its backend began leaving while it was being opened). */
+    void discard(C connection);
+
+    /**
+     * Closes the client and its connected backend at once, whatever is unsent (a removal's drain timeout is over).
+     * Called from any thread, after {@link #connected}.
+     */
+    void abort();
+  }
+
+  /** Starts connecting for one client; the outcome goes to {@code attempt}. */
+  public <C> void connect(Attempt<C> attempt) {
+    new Upstream.Connecting<>(this, attempt).next();
+  }
+
+  BackendRegistry registry() {
+    return registry;
+  }
+
+  HealthMonitor monitor() {
+    return monitor;
+  }
+
+  int maxAttempts() {
+    return maxAttempts;
+  }
+
+  long earlyCloseWindowNanos() {
+    return earlyCloseWindowNanos;
+  }
+}

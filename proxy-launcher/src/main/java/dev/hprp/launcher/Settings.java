@@ -1,0 +1,46 @@
+package dev.hprp.launcher;
+
+import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.ReverseProxy;
+import dev.hprp.proxy.ReverseProxyBuilder;
+import dev.hprp.proxy.ReverseProxyOptions;
+import dev.hprp.proxy.balancer.Balancer;
+import dev.hprp.proxy.health.HealthCheckOptions;
+import dev.hprp.proxy.health.PassiveHealthOptions;
+import io.vertx.core.Vertx;
+import java.util.List;
+
+/**
+ * What the command runs, every value validated by the core: made by {@link HprpCommand#settings()} from the collected
+ * flags, used once by the command. The option objects are the command's own (not copied); nothing else holds them.
+ *
+ * @param backends    the backends given, empty with {@code --demo}
+ * @param demo        whether to start the demo backends and proxy to them
+ * @param balancer    the balancer
+ * @param healthCheck the active health check, {@code none} included
+ * @param health      its schedule and thresholds
+ * @param passive     passive health
+ * @param options     listening and connection options
+ * @param transport   the I/O transport chosen
+ */
+record Settings(
+    List<Backend> backends,
+    boolean demo,
+    Balancer balancer,
+    HealthCheckChoice healthCheck,
+    HealthCheckOptions health,
+    PassiveHealthOptions passive,
+    ReverseProxyOptions options,
+    TransportChoice transport) {
+
+  /** A builder holding every setting, proxying to {@code targets} (the demo's backends, or {@link #backends}). */
+  ReverseProxyBuilder builder(Vertx vertx, List<Backend> targets) {
+    ReverseProxyBuilder builder = ReverseProxy.builder(vertx)
+        .backends(targets)
+        .balancer(balancer)
+        .passiveHealth(passive)
+        .with(options);
+    healthCheck.check().ifPresentOrElse(check -> builder.healthCheck(check, health), builder::noHealthCheck);
+    return builder;
+  }
+}
