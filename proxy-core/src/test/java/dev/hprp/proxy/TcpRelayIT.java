@@ -119,6 +119,20 @@ class TcpRelayIT {
     return backends.stream().map(TestBackend::backend).toList();
   }
 
+  /**
+   * Connects to the proxy, sends {@code size} bytes generated from {@code seed} while reading as many back (from an
+   * echo backend), then closes: the SHA-256 of what was sent and of what came back.
+   */
+  private List<String> sendAndReceiveThroughProxy(Vertx vertx, long size, long seed) {
+    return Clients.onEventLoop(vertx, () -> client.connect(proxy.actualPort(), "127.0.0.1")
+        .compose(socket -> {
+          Future<String> received = Payloads.receive(socket, size);
+          Future<String> sent = Payloads.send(socket, size, seed);
+          return Future.all(sent, received).eventually(socket::close)
+              .map(all -> List.of(sent.result(), received.result()));
+        })).await();
+  }
+
   @ParameterizedTest
   @MethodSource("setups")
   void relaysSixtyFourMibEachWayConcurrentlyByteExact(Setup setup) {
@@ -126,13 +140,7 @@ class TcpRelayIT {
     startProxy(vertx, setup.balancer(), addresses(threeBackends(vertx, TestBackend.Mode.ECHO)));
     String expected = TestData.properties("payloads.properties").getProperty("seed42.64MiB.sha256");
 
-    List<String> digests = Clients.onEventLoop(vertx, () -> client.connect(proxy.actualPort(), "127.0.0.1")
-        .compose(socket -> {
-          Future<String> received = Payloads.receive(socket, SIXTY_FOUR_MIB);
-          Future<String> sent = Payloads.send(socket, SIXTY_FOUR_MIB, 42);
-          return Future.all(sent, received).eventually(socket::close)
-              .map(all -> List.of(sent.result(), received.result()));
-        })).await();
+    List<String> digests = sendAndReceiveThroughProxy(vertx, SIXTY_FOUR_MIB, 42);
 
     assertThat(digests).containsExactly(expected, expected);
     assertThat(proxy.backends().stream().mapToLong(BackendStatus::bytesToBackend).sum()).isEqualTo(SIXTY_FOUR_MIB);
@@ -153,13 +161,7 @@ class TcpRelayIT {
     Backend backend = Backend.parse("[::1]:" + echo.port());
     startProxy(vertx, setup.balancer(), List.of(backend));
 
-    List<String> digests = Clients.onEventLoop(vertx, () -> client.connect(proxy.actualPort(), "127.0.0.1")
-        .compose(socket -> {
-          Future<String> received = Payloads.receive(socket, EIGHT_MIB);
-          Future<String> sent = Payloads.send(socket, EIGHT_MIB, 6);
-          return Future.all(sent, received).eventually(socket::close)
-              .map(all -> List.of(sent.result(), received.result()));
-        })).await();
+    List<String> digests = sendAndReceiveThroughProxy(vertx, EIGHT_MIB, 6);
 
     assertThat(digests).containsExactly(Payloads.sha256Of(EIGHT_MIB, 6), Payloads.sha256Of(EIGHT_MIB, 6));
     assertThat(echo.accepted()).isOne();
