@@ -156,7 +156,12 @@ public abstract class Upstream {
         return;
       }
       if (!state.connectionOpened(this)) {
-        // Its removal began while connecting: no new connection may go to it, so the client goes elsewhere.
+        // Its removal began while connecting: no new connection may go to it, so the client goes elsewhere. The
+        // removal may have seen this connection's count, just taken back: then it waits for a release that will not
+        // come, so this finishes it.
+        if (state.activeConnections() == 0) {
+          connector.registry().drained(state);
+        }
         attempt.discard(ar.result());
         markTried(state);
         next();
