@@ -15,12 +15,12 @@ public final class ProxyInternals {
 
   private final ReverseProxyImpl proxy;
 
-  private ProxyInternals(ReverseProxyImpl proxy) {
+  ProxyInternals(ReverseProxyImpl proxy) {
     this.proxy = proxy;
   }
 
   /**
-   * The internals of {@code proxy}.
+   * The internals of {@code proxy}: the same object for as long as the proxy lives.
    *
    * @throws IllegalArgumentException when {@code proxy} was not built by {@link ReverseProxy#builder}
    */
@@ -30,7 +30,8 @@ public final class ProxyInternals {
       throw new IllegalArgumentException("proxy: " + proxy.getClass().getName()
           + " (expected: one built by ReverseProxy.builder)");
     }
-    return new ProxyInternals(impl);
+    // One per proxy, living as long as it: Micrometer holds the objects its gauges read only weakly.
+    return impl.internals();
   }
 
   /** Client connections accepted since start. */

@@ -51,6 +51,7 @@ final class ReverseProxyImpl implements ReverseProxy {
   private final UpstreamConnector connector;
   private final Connections connections;
   private final BackendEvents events;
+  private final ProxyInternals internals = new ProxyInternals(this);
   /** The backends configured at build time, admitted by {@link #start()}. */
   private final List<BackendStateImpl> configured = new ArrayList<>();
   private final List<TcpServerVerticle> servers = new CopyOnWriteArrayList<>();
@@ -118,6 +119,10 @@ final class ReverseProxyImpl implements ReverseProxy {
               config.balancer(), registry.states());
           return null;
         });
+  }
+
+  ProxyInternals internals() {
+    return internals;
   }
 
   /** The proxy's client connections: counts, records, the drain. */
