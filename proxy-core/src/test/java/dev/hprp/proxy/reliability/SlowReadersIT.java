@@ -98,10 +98,10 @@ class SlowReadersIT {
   private static final long PROXY_HELD_PER_CONNECTION = 1L << 20;
   /**
    * What the proxy's receive queues from the backends hold per connection (on average over the connections, the
-   * median of {@value #MIN_SAMPLES} samples over a second at least) to show the bytes backed up, which starts the slow
-   * phase: a paused socket's queue fills up to its receive window, 64 KiB at the least (half the 128 KiB default of
-   * {@code tcp_rmem}), and is refilled by the backend as fast as the proxy takes from it; medians seen here:
-   * 700-900 KiB. A proxy that keeps reading leaves it empty, except while it is itself starved of CPU.
+   * median of the samples of a second, at least {@value #MIN_SAMPLES} of them) to show the bytes backed up, which
+   * starts the slow phase: a paused socket's queue fills up to its receive window, 64 KiB at the least (half the
+   * 128 KiB default of {@code tcp_rmem}), and is refilled by the backend as fast as the proxy takes from it; medians
+   * seen here: 700-900 KiB. A proxy that keeps reading leaves it empty, except while it is itself starved of CPU.
    */
   private static final long BACKED_UP_PER_CONNECTION = 32 * 1024;
   /**
@@ -244,7 +244,10 @@ class SlowReadersIT {
     private final ReverseProxy proxy;
     private final Path path;
     private final List<SlowReader> readers;
-    /** Time and unread bytes of the last {@link SlowReadersIT#MIN_SAMPLES} samples. */
+    /**
+     * Time and unread bytes of the samples of the last {@link SlowReadersIT#BACKED_UP_SPAN}, and at least of the last
+     * {@link SlowReadersIT#MIN_SAMPLES}.
+     */
     private final Deque<long[]> recent = new ArrayDeque<>();
     private volatile boolean backedUp;
     private volatile boolean slowPhase;
@@ -272,10 +275,12 @@ class SlowReadersIT {
       Sample sample = Sample.take(proxy, path, readers);
       long now = System.nanoTime();
       recent.addLast(new long[] {now, sample.unreadFromBackends()});
-      if (recent.size() > MIN_SAMPLES) {
+      // Keep the samples of the last span, and at least the fewest to judge on: a fixed count of quick samples
+      // (10 ms each on an idle machine) would never span the second.
+      while (recent.size() > MIN_SAMPLES && now - secondOldest()[0] >= BACKED_UP_SPAN.toNanos()) {
         recent.removeFirst();
       }
-      backedUp = recent.size() == MIN_SAMPLES && now - recent.getFirst()[0] >= BACKED_UP_SPAN.toNanos()
+      backedUp = recent.size() >= MIN_SAMPLES && now - recent.getFirst()[0] >= BACKED_UP_SPAN.toNanos()
           && median(recent.stream().map(s -> s[1]).toList()) >= CLIENTS * BACKED_UP_PER_CONNECTION;
       maxHeldByProxy = Math.max(maxHeldByProxy, sample.heldByProxy());
       maxToClients = Math.max(maxToClients, sample.toClients());
@@ -287,9 +292,16 @@ class SlowReadersIT {
       maxDirect = Math.max(maxDirect, Resources.usedDirectMemory());
     }
 
+    private long[] secondOldest() {
+      var samples = recent.iterator();
+      samples.next();
+      return samples.next();
+    }
+
     /**
-     * Waits, at most {@code timeout}, until the median of the last {@value SlowReadersIT#MIN_SAMPLES} samples,
-     * spanning a second at least, shows the backends' bytes backed up; false if never.
+     * Waits, at most {@code timeout}, until the median of the samples of the last second (at least
+     * {@value SlowReadersIT#MIN_SAMPLES}, spanning a second at least) shows the backends' bytes backed up; false if
+     * never.
      */
     boolean awaitBackedUp(Duration timeout) {
       try {
