@@ -6,8 +6,11 @@ import dev.hprp.proxy.BackendStatus;
 import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
+import dev.hprp.proxy.ProxyMode;
+import dev.hprp.proxy.impl.http.HttpServerVerticle;
 import dev.hprp.proxy.impl.tcp.TcpServerVerticle;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -18,12 +21,13 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running proxy: a backend registry, a health monitor, the upstream connector, and one
- * {@link TcpServerVerticle} per event loop; the runtime backend changes are orchestrated here.
+ * The running proxy: a backend registry, a health monitor, the upstream connector, and one server verticle per event
+ * loop ({@link TcpServerVerticle} or {@link HttpServerVerticle}, as the mode says); the runtime backend changes are orchestrated here.
  *
  * <p>Start and close are each done once; {@code synchronized} guards those transitions and the planning of
  * {@link #updateBackends}, never the relay.
@@ -46,7 +50,8 @@ final class ReverseProxyImpl implements ReverseProxy {
   private final UpstreamConnector connector;
   /** The backends configured at build time, admitted by {@link #start()}. */
   private final List<BackendStateImpl> configured = new ArrayList<>();
-  private final List<TcpServerVerticle> servers = new CopyOnWriteArrayList<>();
+  /** The bound port of each server verticle deployed. */
+  private final List<IntSupplier> servers = new CopyOnWriteArrayList<>();
   private Future<Void> started;
   private Future<Void> closed;
   private volatile int actualPort = -1;
@@ -91,21 +96,45 @@ final class ReverseProxyImpl implements ReverseProxy {
     ReverseProxyOptions options = config.options();
     int port = options.getPort() == 0 ? -EPHEMERAL_GROUPS.incrementAndGet() : options.getPort();
     int instances = options.getEventLoops();
+    AtomicInteger index = new AtomicInteger();
     return vertx.deployVerticle(() -> {
-          TcpServerVerticle server = new TcpServerVerticle(options, port, connector);
-          servers.add(server);
+          int i = index.getAndIncrement();
+          int share = share(options.getPoolSize(), instances, i);
+          VerticleBase server;
+          if (options.getMode() == ProxyMode.HTTP) {
+            // At least one connection and one queue place per event loop, or its requests could never be served.
+            HttpServerVerticle http = new HttpServerVerticle(options, config.httpOptions(), port, connector,
+                Math.max(1, share), Math.max(1, share(config.httpOptions().getPoolQueue(), instances, i)),
+                config.passiveHealthOptions().isEnabled() && config.passiveHealthOptions().isCountServerErrors());
+            servers.add(http::actualPort);
+            server = http;
+          } else {
+            TcpServerVerticle tcp = new TcpServerVerticle(options, port, connector, share);
+            servers.add(tcp::actualPort);
+            server = tcp;
+          }
           return server;
         }, new DeploymentOptions().setInstances(instances))
         .map(id -> {
           synchronized (this) {
             deploymentId = id;
           }
-          actualPort = servers.get(0).actualPort();
-          log.info("listening on {}:{} with {} event loop(s), {} transport; balancer {}, backends {}",
-              options.getHost(), actualPort, instances, vertx.isNativeTransportEnabled() ? "native" : "NIO",
-              config.balancer(), registry.states());
+          actualPort = servers.get(0).getAsInt();
+          log.info("listening on {}:{} in {} mode with {} event loop(s), {} transport; balancer {}, pool size {}, "
+                  + "backends {}", options.getHost(), actualPort, options.getMode(), instances,
+              vertx.isNativeTransportEnabled() ? "native" : "NIO", config.balancer(), options.getPoolSize(),
+              registry.states());
           return null;
         });
+  }
+
+  /**
+   * Event loop {@code index}'s part of {@code total} when split over {@code parts} event loops: the pool size is per
+   * backend for the whole proxy, and each event loop keeps its own connections (a request and its backend connection
+   * share a thread), so the loops' parts add up to {@code total} (the first loops take the remainder).
+   */
+  static int share(int total, int parts, int index) {
+    return total / parts + (index < total % parts ? 1 : 0);
   }
 
   @Override

@@ -43,8 +43,19 @@ public final class UpstreamConnector {
     /** A backend accepted: relay between the client and {@code connection}; release {@code upstream} when done. */
     void connected(Upstream upstream, C connection);
 
-    /** No backend could be connected: every eligible one failed, the attempts ran out, or none is left. */
+    /**
+     * No backend could be connected: every eligible one failed, the attempts ran out, or none is left; or a dial
+     * failed for a reason that is not the backend's fault ({@link #backendFault}).
+     */
     void failed(int attempts);
+
+    /**
+     * Whether a failed {@link #dial} is the backend's fault: counted by passive health and retried on another
+     * backend. When false (HTTP mode's pool queue full or timed out) the attempts end at once with {@link #failed}.
+     */
+    default boolean backendFault(Throwable cause) {
+      return true;
+    }
 
     /** Closes a connection that is not used after all (its backend began leaving while it was being opened). */
     void discard(C connection);
@@ -59,6 +70,14 @@ public final class UpstreamConnector {
   /** Starts connecting for one client; the outcome goes to {@code attempt}. */
   public <C> void connect(Attempt<C> attempt) {
     new Upstream.Connecting<>(this, attempt).next();
+  }
+
+  /**
+   * The backends new connections may go to now (healthy, enabled, not leaving), in configuration order: what TCP
+   * mode's pool keeps connections open to. Any thread; a snapshot, never null.
+   */
+  public java.util.List<Backend> eligibleBackends() {
+    return registry.eligibleBackends();
   }
 
   BackendRegistry registry() {

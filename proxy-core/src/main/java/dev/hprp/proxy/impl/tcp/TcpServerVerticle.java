@@ -19,15 +19,19 @@ public final class TcpServerVerticle extends VerticleBase {
   private final ReverseProxyOptions options;
   private final int port;
   private final UpstreamConnector connector;
+  private final int poolSize;
   private NetServer server;
+  private PreconnectPool pool;
 
   /**
-   * @param port the port to bind, or Vert.x's negative "shared ephemeral port" number
+   * @param port     the port to bind, or Vert.x's negative "shared ephemeral port" number
+   * @param poolSize idle connections this event loop keeps open to each backend for new clients; 0: none
    */
-  public TcpServerVerticle(ReverseProxyOptions options, int port, UpstreamConnector connector) {
+  public TcpServerVerticle(ReverseProxyOptions options, int port, UpstreamConnector connector, int poolSize) {
     this.options = options;
     this.port = port;
     this.connector = connector;
+    this.poolSize = poolSize;
   }
 
   @Override
@@ -35,7 +39,11 @@ public final class TcpServerVerticle extends VerticleBase {
     NetClient client = vertx.createNetClient(new NetClientOptions()
         .setConnectTimeout((int) options.getConnectTimeout().toMillis())
         .setTcpNoDelay(true));
-    TcpRelay.Settings settings = new TcpRelay.Settings(client, connector, options.getIdleTimeout().toNanos());
+    if (poolSize > 0) {
+      pool = new PreconnectPool(vertx, client, connector, poolSize);
+      pool.start();
+    }
+    TcpRelay.Settings settings = new TcpRelay.Settings(client, pool, connector, options.getIdleTimeout().toNanos());
     server = vertx.createNetServer(new NetServerOptions()
             .setHost(options.getHost())
             .setPort(port)
@@ -43,6 +51,14 @@ public final class TcpServerVerticle extends VerticleBase {
             .setAcceptBacklog(4096))
         .connectHandler(socket -> TcpRelay.start(socket, settings));
     return server.listen();
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (pool != null) {
+      pool.close();
+    }
+    return Future.succeededFuture();
   }
 
   /** The bound port; valid once started. */
