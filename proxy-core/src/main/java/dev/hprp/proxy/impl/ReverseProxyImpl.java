@@ -55,7 +55,7 @@ final class ReverseProxyImpl implements ReverseProxy {
   private Future<Void> started;
   private Future<Void> closed;
   private volatile int actualPort = -1;
-  private String deploymentId;
+  private final List<String> deploymentIds = new ArrayList<>();
 
   ReverseProxyImpl(Vertx vertx, ProxyConfig config) {
     this.vertx = vertx;
@@ -94,8 +94,21 @@ final class ReverseProxyImpl implements ReverseProxy {
 
   private Future<Void> deploy() {
     ReverseProxyOptions options = config.options();
-    int port = options.getPort() == 0 ? -EPHEMERAL_GROUPS.incrementAndGet() : options.getPort();
     int instances = options.getEventLoops();
+    int port = options.getPort() == 0 ? -EPHEMERAL_GROUPS.incrementAndGet() : options.getPort();
+    return deploy(port, instances).map(v -> {
+      actualPort = servers.get(0).getAsInt();
+      log.info("listening on {}:{} in {} mode with {} event loop(s), {} transport; balancer {}, pool size {}, "
+              + "backends {}", options.getHost(), actualPort, options.getMode(), instances,
+          vertx.isNativeTransportEnabled() ? "native" : "NIO", config.balancer(), options.getPoolSize(),
+          registry.states());
+      return null;
+    });
+  }
+
+  /** Deploys a server verticle per event loop on {@code port}. */
+  private Future<Void> deploy(int port, int instances) {
+    ReverseProxyOptions options = config.options();
     AtomicInteger index = new AtomicInteger();
     return vertx.deployVerticle(() -> {
           int i = index.getAndIncrement();
@@ -117,16 +130,12 @@ final class ReverseProxyImpl implements ReverseProxy {
         }, new DeploymentOptions().setInstances(instances))
         .map(id -> {
           synchronized (this) {
-            deploymentId = id;
+            deploymentIds.add(id);
           }
-          actualPort = servers.get(0).getAsInt();
-          log.info("listening on {}:{} in {} mode with {} event loop(s), {} transport; balancer {}, pool size {}, "
-                  + "backends {}", options.getHost(), actualPort, options.getMode(), instances,
-              vertx.isNativeTransportEnabled() ? "native" : "NIO", config.balancer(), options.getPoolSize(),
-              registry.states());
           return null;
         });
   }
+
 
   /**
    * Event loop {@code index}'s part of {@code total} when split over {@code parts} event loops: the pool size is per
@@ -318,6 +327,8 @@ final class ReverseProxyImpl implements ReverseProxy {
   }
 
   private synchronized Future<Void> undeploy() {
-    return deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
+    List<Future<Void>> undeployed = new ArrayList<>();
+    deploymentIds.forEach(id -> undeployed.add(vertx.undeploy(id)));
+    return Future.join(undeployed).mapEmpty();
   }
 }

@@ -3,6 +3,8 @@ package dev.hprp.proxy.impl.http;
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.impl.Upstream;
 import dev.hprp.proxy.impl.UpstreamConnector;
+import io.netty.util.Attribute;
+import io.netty.util.AttributeKey;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -21,6 +23,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.impl.ConnectionBase;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -32,15 +35,23 @@ import org.slf4j.LoggerFactory;
  * applied, streams both bodies with backpressure, and answers 502, 503 or 504 itself when the backend cannot.
  *
  * <p>Confined to the event loop of the client connection (the {@link HttpClient} is that loop's), except
- * {@link #abort()}. A request is retried once, on a fresh connection, when its backend connection failed before any
- * byte of a response came back, its method is idempotent and no byte of its body was sent (a pooled connection the
- * backend closed as the request went out); a failed connect is retried by the connector, whatever the method.
+ * {@link #abort()}. A request whose backend connection failed before any byte of a response came back is retried when
+ * its method is idempotent and no byte of its body was sent: on a reused connection (one the backend closed as idle
+ * just as the request went out) up to {@value #MAX_STALE_RETRIES} times without a verdict on the backend's health, on
+ * a new one once, counted as a failure; a failed connect is retried by the connector, whatever the method.
  * {@link Upstream#release} or {@link Upstream#releaseFailed} ends each upstream exactly once. Its fields hold what an
  * access-log line needs: method, URI, status, backend, attempts, bytes and times.
  */
 final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest> {
 
   private static final Logger log = LoggerFactory.getLogger(HttpExchange.class);
+  /** Marks a backend connection that has carried a request: a failure on it may be a close that crossed ours. */
+  private static final AttributeKey<Boolean> USED = AttributeKey.valueOf("hprp.used");
+  /**
+   * Retries on reused connections a request may make: a pooled connection the backend has just closed fails the
+   * request before any byte comes back, and the next pooled one may have been closed in the same sweep.
+   */
+  private static final int MAX_STALE_RETRIES = 8;
 
   /**
    * What every exchange of one event loop shares. Immutable.
@@ -59,6 +70,8 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
   private final Settings settings;
   private final boolean webSocket;
   private final boolean chunkedBody;
+  /** The request has a body to stream: chunked, or a {@code Content-Length} above zero. */
+  private final boolean hasBody;
   /** The request's headers as forwarded: the client's, edited by the header rules once. */
   private final MultiMap forwarded;
   private final long startNanos = System.nanoTime();
@@ -68,8 +81,11 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
   private Throwable notBackendsFault;
   /** A byte of the request body went to a backend: the request can no longer be retried elsewhere. */
   private boolean bodyStreamed;
-  /** The retry on a fresh connection was used. */
+  /** The retry after a failure of a fresh connection was used. */
   private boolean retried;
+  private int staleRetries;
+  /** The current backend connection had carried a request before this one. */
+  private boolean reused;
   /** The response head went to the client: failures from now on can only cut the connection. */
   private boolean responding;
   private boolean clientGone;
@@ -86,6 +102,8 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
     this.webSocket = HeaderRules.isWebSocketUpgrade(headers);
     String te = headers.get(HttpHeaders.TRANSFER_ENCODING);
     this.chunkedBody = te != null && te.toLowerCase().contains("chunked");
+    String length = headers.get(HttpHeaders.CONTENT_LENGTH);
+    this.hasBody = chunkedBody || length != null && !length.equals("0");
     HeaderRules.removeHopByHop(headers);
     headers.remove(HeaderRules.EXPECT); // 100 Continue was the proxy's to answer, and it has
     if (webSocket) {
@@ -185,6 +203,13 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
   public void connected(Upstream upstream, HttpClientRequest outbound) {
     this.upstream = upstream;
     this.upstreamRequest = outbound;
+    if (outbound.connection() instanceof ConnectionBase connection) {
+      Attribute<Boolean> used = connection.channel().attr(USED);
+      reused = used.get() != null;
+      if (!reused) {
+        used.set(Boolean.TRUE);
+      }
+    }
     if (clientGone) {
       outbound.reset();
       upstream.release(false);
@@ -197,8 +222,9 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
       return;
     }
     outbound.response().onComplete(ar -> responded(outbound, ar));
-    if (request.isEnded()) {
+    if (!hasBody) {
       outbound.end();
+      request.resume(); // nothing to read but the end of the request
       return;
     }
     if (chunkedBody) {
@@ -294,16 +320,22 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
           + settings.responseTimeoutMillis() + " ms", cause);
       return;
     }
-    if (!retried && !bodyStreamed && isIdempotent(request.method())) {
-      retried = true;
+    if (!bodyStreamed && isIdempotent(request.method())
+        && (reused ? staleRetries < MAX_STALE_RETRIES : !retried)) {
       if (log.isDebugEnabled()) {
-        log.debug("{} {} {}: {} failed before answering ({}); retrying on a fresh connection", clientAddress(),
-            request.method(), request.uri(), upstream.backend(), cause.toString());
+        log.debug("{} {} {}: {} failed before answering on a {} connection ({}); retrying", clientAddress(),
+            request.method(), request.uri(), upstream.backend(), reused ? "reused" : "new", cause.toString());
       }
       Upstream failed = upstream;
       upstream = null;
       upstreamRequest = null;
-      failed.releaseFailed(cause);
+      if (reused) {
+        staleRetries++;
+        failed.release(false); // most likely closed by the backend as idle: no verdict on its health
+      } else {
+        retried = true;
+        failed.releaseFailed(cause);
+      }
       settings.connector().connect(this);
       return;
     }
@@ -379,7 +411,7 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
       response.headers().clear();
       response.setStatusCode(code)
           .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
-      if (!request.isEnded()) {
+      if (hasBody && !request.isEnded()) {
         // The rest of its body was never read: where the next request would begin is unknown.
         response.putHeader(HttpHeaders.CONNECTION, "close");
       }

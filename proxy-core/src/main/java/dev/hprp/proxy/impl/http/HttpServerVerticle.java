@@ -14,6 +14,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.impl.ConnectionBase;
+import io.vertx.core.net.impl.SocketAddressImpl;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -83,8 +84,6 @@ public final class HttpServerVerticle extends VerticleBase {
         .setDecoderInitialBufferSize(HttpServerOptions.DEFAULT_DECODER_INITIAL_BUFFER_SIZE);
     long headTimeoutNanos = http.getRequestHeaderTimeout().toNanos();
     server = vertx.createHttpServer(new HttpServerOptions()
-            .setHost(options.getHost())
-            .setPort(port)
             .setTcpNoDelay(true)
             .setAcceptBacklog(4096)
             .setMaxHeaderSize(http.getMaxHeaderSize())
@@ -92,6 +91,7 @@ public final class HttpServerVerticle extends VerticleBase {
             // The proxy answers 100 Continue itself and drops Expect: a backend that ignores it cannot stall
             // the upload (curl waits a second for a 100 that never comes), as nginx does.
             .setHandle100ContinueAutomatically(true)
+            .setHttp2ClearTextEnabled(false) // an Upgrade: h2c is a header to drop, not an offer to take
             .setCompressionSupported(false)
             .setDecompressionSupported(false)
             .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, options.getIdleTimeout().toMillis()))
@@ -99,7 +99,9 @@ public final class HttpServerVerticle extends VerticleBase {
         .connectionHandler(connection -> guard(connection, decoding, headTimeoutNanos))
         .invalidRequestHandler(InvalidRequests::answer)
         .requestHandler(request -> HttpExchange.start(request, settings));
-    return server.listen();
+    // Built directly: SocketAddress.inetSocketAddress refuses the negative "shared ephemeral port" number, which
+    // Vert.x's server sharing understands (each server on port 0 would bind a port of its own).
+    return server.listen(new SocketAddressImpl(port, options.getHost()));
   }
 
   /**
