@@ -142,7 +142,7 @@ class HttpModeIT {
     ReverseProxy proxy = proxy(vertx, backends, Balancer.roundRobin(),
         new ReverseProxyOptions().setPoolSize(4), new HttpOptions());
     HttpClient client = client(vertx, 50);
-    int requests = 3000;
+    int requests = 1500;
     List<Future<String>> answers = new ArrayList<>();
     for (int i = 0; i < requests; i++) {
       answers.add(get(client, proxy.actualPort(), "/"));
