@@ -277,20 +277,46 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
       response.setChunked(true);
     }
     responding = true;
+    // A refused upgrade's response, read by Vert.x as the answer to a tunnel request, never reports its end: it
+    // ends with its Content-Length here, and the connection with it.
+    long expected = webSocket && lengthKnown ? parseLength(headers.get(HttpHeaders.CONTENT_LENGTH)) : -1;
+    if (webSocket) {
+      response.putHeader(HttpHeaders.CONNECTION, "close");
+      if (expected == 0 || !mayHaveBody(status)) {
+        response.end();
+        outbound.reset();
+        finish(null);
+        return;
+      }
+    }
     response.drainHandler(v -> in.resume());
     in.handler(chunk -> {
       bodyBytesOut += chunk.length();
       upstream.receivedFromBackend(chunk.length());
       response.write(chunk);
-      if (response.writeQueueFull()) {
+      if (bodyBytesOut == expected) {
+        response.end();
+        outbound.reset();
+        finish(null);
+      } else if (response.writeQueueFull()) {
         in.pause();
       }
     });
     in.exceptionHandler(this::upstreamFailed);
     in.endHandler(v -> {
-      response.end();
-      finish(null);
+      if (!finished) {
+        response.end();
+        finish(null);
+      }
     });
+  }
+
+  private static long parseLength(String value) {
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   private boolean mayHaveBody(int status) {

@@ -1,9 +1,13 @@
 package dev.hprp.proxy.impl.http;
 
 import dev.hprp.proxy.impl.Upstream;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.impl.ConnectionBase;
+import java.util.ArrayDeque;
 
 /**
  * A WebSocket after its 101: the client's and the backend's sockets relayed as they are, both ways, with
@@ -35,6 +39,14 @@ final class WebSocketTunnel {
    */
   static void open(HttpServerRequest request, NetSocket backend, Upstream upstream, Handler<Throwable> done) {
     backend.pause();
+    // The client may send its first frames as soon as it reads the 101, before the socket Vert.x makes of its
+    // connection has a handler (which would drop them): they are held at the head of the pipeline meanwhile.
+    Hold hold = null;
+    if (request.connection() instanceof ConnectionBase connection) {
+      hold = new Hold();
+      connection.channel().pipeline().addFirst(Hold.NAME, hold);
+    }
+    Hold held = hold;
     request.toNetSocket().onComplete(ar -> {
       if (ar.failed()) {
         backend.close();
@@ -42,7 +54,53 @@ final class WebSocketTunnel {
         return;
       }
       new WebSocketTunnel(ar.result(), backend, upstream, done).relay();
+      if (held != null) {
+        held.release();
+      }
     });
+  }
+
+  /** Holds what a client sends between its upgrade and the tunnel, then passes it on, in order. */
+  private static final class Hold extends ChannelInboundHandlerAdapter {
+    static final String NAME = "hprp-upgrade-hold";
+    private final ArrayDeque<Object> held = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private boolean released;
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (released) {
+        ctx.fireChannelRead(msg);
+      } else {
+        held.add(msg);
+      }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      if (released) {
+        ctx.fireChannelReadComplete();
+      }
+    }
+
+    void release() {
+      released = true;
+      Object msg;
+      boolean any = false;
+      while ((msg = held.poll()) != null) {
+        ctx.fireChannelRead(msg);
+        any = true;
+      }
+      if (any) {
+        ctx.fireChannelReadComplete();
+      }
+      ctx.pipeline().remove(this);
+    }
   }
 
   private void relay() {
@@ -56,6 +114,7 @@ final class WebSocketTunnel {
     });
     pump(client, backend, true);
     pump(backend, client, false);
+    client.resume(); // the request it came from was paused when it arrived
     backend.resume();
   }
 

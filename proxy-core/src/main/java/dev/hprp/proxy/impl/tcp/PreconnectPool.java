@@ -140,7 +140,7 @@ final class PreconnectPool {
           socket.close();
           return;
         }
-        Pooled pooled = new Pooled(socket);
+        Pooled pooled = new Pooled(socket, backend, this);
         ChannelHandlerContext vertx = socket.channelHandlerContext();
         if (!vertx.channel().isActive()) {
           return;
@@ -155,20 +155,27 @@ final class PreconnectPool {
   /** One pooled connection. */
   private static final class Pooled {
     final NetSocketInternal socket;
+    final Backend backend;
+    final PreconnectPool pool;
     final Holder holder = new Holder(this);
     ArrayDeque<Pooled> deque;
     boolean open = true;
     boolean handedOut;
 
-    Pooled(NetSocketInternal socket) {
+    Pooled(NetSocketInternal socket, Backend backend, PreconnectPool pool) {
       this.socket = socket;
+      this.backend = backend;
+      this.pool = pool;
     }
   }
 
   /** Holds what a pooled connection reads until it is handed out, and takes it out of the pool when it closes. */
   private static final class Holder extends ChannelInboundHandlerAdapter {
+    /** What a pooled connection may hold before the proxy stops reading it (and so hearing of its close). */
+    private static final int MAX_HELD = 64 * 1024;
     private final Pooled pooled;
     ArrayDeque<ByteBuf> held;
+    private int heldBytes;
 
     Holder(Pooled pooled) {
       this.pooled = pooled;
@@ -184,8 +191,11 @@ final class PreconnectPool {
         held = new ArrayDeque<>();
       }
       held.add(buffer);
-      // A banner is small; a backend that keeps talking to nobody is not read further until a client takes it.
-      ctx.channel().config().setAutoRead(false);
+      heldBytes += buffer.readableBytes();
+      if (heldBytes >= MAX_HELD) {
+        // A banner is small; a backend that keeps talking to nobody is not read further until a client takes it.
+        ctx.channel().config().setAutoRead(false);
+      }
     }
 
     @Override
@@ -193,6 +203,11 @@ final class PreconnectPool {
       pooled.open = false;
       if (!pooled.handedOut && pooled.deque != null) {
         pooled.deque.remove(pooled);
+        // Replaced at once while the backend is eligible (a backend that closes idle connections keeps its pool).
+        PreconnectPool pool = pooled.pool;
+        if (!pool.closed && pool.connector.eligibleBackends().contains(pooled.backend)) {
+          pool.fill(pooled.backend);
+        }
       }
       if (held != null) {
         held.forEach(ByteBuf::release);
