@@ -2,11 +2,9 @@ package dev.hprp.proxy.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hprp.proxy.HttpOptions;
-import dev.hprp.proxy.ProxyMode;
 import dev.hprp.proxy.ReverseProxy;
-import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.testing.HttpBackend;
+import dev.hprp.proxy.testing.HttpProxies;
 import dev.hprp.proxy.testing.Payloads;
 import dev.hprp.proxy.testing.RawHttp;
 import io.vertx.core.Vertx;
@@ -16,7 +14,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.junit5.VertxExtension;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -28,22 +25,15 @@ class HttpBodiesIT {
 
   private static final long SIZE = 100L * 1024 * 1024;
 
-  private final List<ReverseProxy> proxies = new ArrayList<>();
+  private final HttpProxies proxies = new HttpProxies();
 
   @AfterEach
   void closeProxies() {
-    proxies.forEach(proxy -> proxy.close().await());
+    proxies.closeAll();
   }
 
   private ReverseProxy proxy(Vertx vertx, HttpBackend backend) {
-    ReverseProxy proxy = ReverseProxy.builder(vertx)
-        .backend(backend.backend())
-        .with(new ReverseProxyOptions().setMode(ProxyMode.HTTP).setHost("127.0.0.1").setPort(0))
-        .http(new HttpOptions())
-        .build();
-    proxy.start().await();
-    proxies.add(proxy);
-    return proxy;
+    return proxies.start(vertx, List.of(backend.backend()));
   }
 
   /** A backend answering each request with the SHA-256 of its body (any framing) and the framing it saw. */

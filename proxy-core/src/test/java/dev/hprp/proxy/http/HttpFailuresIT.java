@@ -3,11 +3,11 @@ package dev.hprp.proxy.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hprp.proxy.HttpOptions;
-import dev.hprp.proxy.ProxyMode;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.health.PassiveHealthOptions;
 import dev.hprp.proxy.testing.HttpBackend;
+import dev.hprp.proxy.testing.HttpProxies;
 import dev.hprp.proxy.testing.RawHttp;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -28,24 +28,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 class HttpFailuresIT {
 
-  private final List<ReverseProxy> proxies = new ArrayList<>();
+  private final HttpProxies proxies = new HttpProxies();
 
   @AfterEach
   void closeProxies() {
-    proxies.forEach(proxy -> proxy.close().await());
+    proxies.closeAll();
   }
 
   private ReverseProxy proxy(Vertx vertx, List<dev.hprp.proxy.Backend> backends, ReverseProxyOptions options,
       HttpOptions http) {
-    ReverseProxy proxy = ReverseProxy.builder(vertx)
-        .backends(backends)
-        .passiveHealth(new PassiveHealthOptions().setEnabled(false))
-        .with(options.setMode(ProxyMode.HTTP).setHost("127.0.0.1").setPort(0))
-        .http(http)
-        .build();
-    proxy.start().await();
-    proxies.add(proxy);
-    return proxy;
+    return proxies.start(vertx, backends, options,
+        builder -> builder.passiveHealth(new PassiveHealthOptions().setEnabled(false)).http(http));
   }
 
   private static String get(int port, String request) {
@@ -139,13 +132,8 @@ class HttpFailuresIT {
   void theBackendsFailuresCountForPassiveHealth(Vertx vertx) {
     HttpBackend closing = HttpBackend.start(vertx, "closing", request -> request.connection().close()).await();
     HttpBackend good = HttpBackend.named(vertx, "good").await();
-    ReverseProxy proxy = ReverseProxy.builder(vertx)
-        .backends(List.of(closing.backend(), good.backend()))
-        .passiveHealth(new PassiveHealthOptions().setConsecutiveFailures(2))
-        .with(new ReverseProxyOptions().setMode(ProxyMode.HTTP).setHost("127.0.0.1").setPort(0))
-        .build();
-    proxy.start().await();
-    proxies.add(proxy);
+    ReverseProxy proxy = proxies.start(vertx, List.of(closing.backend(), good.backend()), new ReverseProxyOptions(),
+        builder -> builder.passiveHealth(new PassiveHealthOptions().setConsecutiveFailures(2)));
     for (int i = 0; i < 4; i++) {
       assertThat(get(proxy.actualPort(), GET)).startsWith("HTTP/1.1 200");
     }

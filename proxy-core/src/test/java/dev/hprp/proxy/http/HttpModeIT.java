@@ -3,7 +3,6 @@ package dev.hprp.proxy.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hprp.proxy.HttpOptions;
-import dev.hprp.proxy.ProxyMode;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.balancer.Balancer;
@@ -11,6 +10,7 @@ import dev.hprp.proxy.health.PassiveHealthOptions;
 import dev.hprp.proxy.testing.AllBalancers;
 import dev.hprp.proxy.testing.Await;
 import dev.hprp.proxy.testing.HttpBackend;
+import dev.hprp.proxy.testing.HttpProxies;
 import dev.hprp.proxy.testing.Ports;
 import dev.hprp.proxy.testing.RawHttp;
 import io.vertx.core.Future;
@@ -24,7 +24,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.junit5.VertxExtension;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -39,24 +38,22 @@ import org.junit.jupiter.params.provider.MethodSource;
 @ExtendWith(VertxExtension.class)
 class HttpModeIT {
 
-  private final List<ReverseProxy> proxies = new ArrayList<>();
+  private final HttpProxies proxies = new HttpProxies();
 
   @AfterEach
   void closeProxies() {
-    proxies.forEach(proxy -> proxy.close().await());
+    proxies.closeAll();
   }
 
   private ReverseProxy proxy(Vertx vertx, List<HttpBackend> backends, Balancer balancer, ReverseProxyOptions options,
       HttpOptions http) {
-    ReverseProxy proxy = ReverseProxy.builder(vertx)
-        .backends(backends.stream().map(HttpBackend::backend).toList())
-        .balancer(balancer)
-        .with(options.setMode(ProxyMode.HTTP).setHost("127.0.0.1").setPort(0))
-        .http(http)
-        .build();
-    proxy.start().await();
-    proxies.add(proxy);
-    return proxy;
+    return proxies.start(vertx, backends.stream().map(HttpBackend::backend).toList(), options,
+        builder -> builder.balancer(balancer).http(http));
+  }
+
+  private ReverseProxy withoutPassiveHealth(Vertx vertx, List<dev.hprp.proxy.Backend> backends) {
+    return proxies.start(vertx, backends, new ReverseProxyOptions(),
+        builder -> builder.passiveHealth(new PassiveHealthOptions().setEnabled(false)));
   }
 
   private ReverseProxy proxy(Vertx vertx, List<HttpBackend> backends) {
@@ -255,13 +252,7 @@ class HttpModeIT {
 
   @Test
   void answers503WhenNoBackendCanBeConnected(Vertx vertx) {
-    ReverseProxy proxy = ReverseProxy.builder(vertx)
-        .backends(List.of(Ports.refusingBackend(), Ports.refusingBackend()))
-        .passiveHealth(new PassiveHealthOptions().setEnabled(false))
-        .with(new ReverseProxyOptions().setMode(ProxyMode.HTTP).setHost("127.0.0.1").setPort(0))
-        .build();
-    proxy.start().await();
-    proxies.add(proxy);
+    ReverseProxy proxy = withoutPassiveHealth(vertx, List.of(Ports.refusingBackend(), Ports.refusingBackend()));
     try (RawHttp raw = new RawHttp(proxy.actualPort())) {
       String response = raw.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").readResponse();
       assertThat(response).startsWith("HTTP/1.1 503").contains("no backend could be connected");
@@ -271,13 +262,7 @@ class HttpModeIT {
   @Test
   void retriesARefusedConnectOnAnotherBackend(Vertx vertx) {
     HttpBackend good = HttpBackend.named(vertx, "good").await();
-    ReverseProxy proxy = ReverseProxy.builder(vertx)
-        .backends(List.of(Ports.refusingBackend(), good.backend()))
-        .passiveHealth(new PassiveHealthOptions().setEnabled(false))
-        .with(new ReverseProxyOptions().setMode(ProxyMode.HTTP).setHost("127.0.0.1").setPort(0))
-        .build();
-    proxy.start().await();
-    proxies.add(proxy);
+    ReverseProxy proxy = withoutPassiveHealth(vertx, List.of(Ports.refusingBackend(), good.backend()));
     HttpClient client = client(vertx, 1);
     for (int i = 0; i < 4; i++) {
       assertThat(client.request(HttpMethod.POST, proxy.actualPort(), "127.0.0.1", "/")
