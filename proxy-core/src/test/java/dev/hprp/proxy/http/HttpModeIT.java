@@ -251,6 +251,18 @@ class HttpModeIT {
   }
 
   @Test
+  void givesAnHttp10ClientAChunkedResponseDelimitedByTheClose(Vertx vertx) {
+    HttpBackend chunked = HttpBackend.start(vertx, "chunked", request -> request.response().setChunked(true)
+        .write("part one, ").compose(v -> request.response().end("part two"))).await();
+    ReverseProxy proxy = proxy(vertx, List.of(chunked));
+    try (RawHttp raw = new RawHttp(proxy.actualPort())) {
+      String response = raw.send("GET / HTTP/1.0\r\n\r\n").readResponse();
+      assertThat(response).startsWith("HTTP/1.0 200").endsWith("part one, part two")
+          .doesNotContainIgnoringCase("transfer-encoding");
+    }
+  }
+
+  @Test
   void answers503WhenNoBackendCanBeConnected(Vertx vertx) {
     ReverseProxy proxy = withoutPassiveHealth(vertx, List.of(Ports.refusingBackend(), Ports.refusingBackend()));
     try (RawHttp raw = new RawHttp(proxy.actualPort())) {
