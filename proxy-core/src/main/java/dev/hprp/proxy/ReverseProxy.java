@@ -85,9 +85,10 @@ public interface ReverseProxy {
    * and health.
    *
    * @param id           the backend's {@link Backend#id() id}, {@code host:port} ({@code [::1]:3001} for IPv6)
-   * @param drainTimeout how long its connections may go on; {@link Duration#ZERO} closes them at once
+   * @param drainTimeout how long its connections may go on, 0 to 7 days; {@link Duration#ZERO} closes them at once
    * @return completes when its last connection has closed and its id is gone from {@link #backends()}; fails with
-   *     {@link IllegalArgumentException} naming {@code id} when no such backend is present
+   *     {@link IllegalArgumentException} naming {@code id} when no such backend is present, or naming the drain
+   *     timeout when it is out of range
    */
   Future<Void> removeBackend(String id, Duration drainTimeout);
 
@@ -121,14 +122,42 @@ public interface ReverseProxy {
    * most {@code drainTimeout}) what is gone. Idempotent: calling it again with the same set changes nothing. All
    * changes of one call take effect together, in one new selector.
    *
-   * @param desired the whole set, at least one backend, no id twice
+   * @param desired      the whole set, at least one backend, no id twice
+   * @param drainTimeout how long the connections of each removed backend may go on, 0 to 7 days
    * @return completes when every addition is in rotation and every removal has completed; fails with
-   *     {@link IllegalArgumentException} (and changes nothing) when {@code desired} is empty or repeats an id
+   *     {@link IllegalArgumentException} (and changes nothing) when {@code desired} is empty or repeats an id, or
+   *     the drain timeout is out of range. A backend of {@code desired} still being removed by an earlier call is
+   *     added again, fresh, once that removal has completed
    */
   Future<Void> updateBackends(List<Backend> desired, Duration drainTimeout);
 
   /**
-   * Stops accepting, closes every relayed connection and stops health checks.
+   * Whether it takes new connections: true from the moment {@link #start()} has completed until
+   * {@link #shutdown(Duration)} or {@link #close()} is called. What a readiness probe reports, together with
+   * {@link #backends()}.
+   */
+  boolean accepting();
+
+  /**
+   * Drains and closes the proxy: stops accepting at once (new connections are refused), lets the open connections
+   * finish on their own for at most {@code timeout}, then closes those still open (their records say
+   * {@link EndState#DRAIN_TIMEOUT}), stops health checks and releases everything, as {@link #close()}.
+   *
+   * <pre>{@code
+   * int cut = proxy.shutdown(Duration.ofSeconds(30)).await();
+   * }</pre>
+   *
+   * @param timeout how long open connections may go on, 0 to 7 days; {@link Duration#ZERO} closes them at once
+   * @return completes when every connection is closed and the proxy is closed, with the number of connections that
+   *     were still open at the deadline and were closed (0 when all finished in time); fails only with
+   *     {@link IllegalArgumentException} for a timeout out of range. Once a shutdown or close has begun, a later call
+   *     waits for that one, whatever its timeout
+   */
+  Future<Integer> shutdown(Duration timeout);
+
+  /**
+   * Stops accepting, closes every relayed connection and stops health checks: a {@link #shutdown(Duration)} with no
+   * time to drain.
    *
    * @return completes when everything is closed; never fails; calling it again returns the same future
    */

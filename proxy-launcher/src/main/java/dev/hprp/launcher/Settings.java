@@ -24,6 +24,7 @@ import java.util.List;
  * @param options     listening and connection options, the mode and pool size among them
  * @param http        HTTP mode's options
  * @param transport   the I/O transport chosen
+ * @param admin       the admin endpoint, the access log and the drain
  */
 record Settings(
     List<Backend> backends,
@@ -34,7 +35,8 @@ record Settings(
     PassiveHealthOptions passive,
     ReverseProxyOptions options,
     HttpOptions http,
-    TransportChoice transport) {
+    TransportChoice transport,
+    AdminSettings admin) {
 
   /** A builder holding every setting, proxying to {@code targets} (the demo's backends, or {@link #backends}). */
   ReverseProxyBuilder builder(Vertx vertx, List<Backend> targets) {
@@ -44,6 +46,9 @@ record Settings(
         .passiveHealth(passive)
         .with(options)
         .http(http);
+    if (admin.accessLog()) {
+      builder.onConnection(AccessLog::write);
+    }
     healthCheck.check().ifPresentOrElse(check -> builder.healthCheck(check, health), builder::noHealthCheck);
     return builder;
   }

@@ -3,6 +3,7 @@ package dev.hprp.proxy.impl;
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendListener;
 import dev.hprp.proxy.HttpOptions;
+import dev.hprp.proxy.ConnectionListener;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.balancer.Balancer;
 import dev.hprp.proxy.health.HealthCheck;
@@ -25,5 +26,6 @@ record ProxyConfig(
     PassiveHealthOptions passiveHealthOptions,
     ReverseProxyOptions options,
     HttpOptions httpOptions,
-    List<BackendListener> listeners) {
+    List<BackendListener> listeners,
+    List<ConnectionListener> connectionListeners) {
 }

@@ -2,6 +2,7 @@ package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendListener;
+import dev.hprp.proxy.ConnectionListener;
 import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.HttpOptions;
 import dev.hprp.proxy.ProxyMode;
@@ -31,6 +32,7 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
   private ReverseProxyOptions options = new ReverseProxyOptions();
   private HttpOptions httpOptions = new HttpOptions();
   private final List<BackendListener> listeners = new ArrayList<>();
+  private final List<ConnectionListener> connectionListeners = new ArrayList<>();
 
   /** Called by {@link ReverseProxy#builder(Vertx)}. */
   public ReverseProxyBuilderImpl(Vertx vertx) {
@@ -84,6 +86,12 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
   }
 
   @Override
+  public ReverseProxyBuilder onConnection(ConnectionListener listener) {
+    connectionListeners.add(Objects.requireNonNull(listener, "listener"));
+    return this;
+  }
+
+  @Override
   public ReverseProxyBuilder with(ReverseProxyOptions options) {
     this.options = new ReverseProxyOptions(Objects.requireNonNull(options, "options"));
     return this;
@@ -123,6 +131,7 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
         new PassiveHealthOptions(passiveHealthOptions),
         new ReverseProxyOptions(options),
         new HttpOptions(httpOptions),
-        List.copyOf(listeners)));
+        List.copyOf(listeners),
+        List.copyOf(connectionListeners)));
   }
 }

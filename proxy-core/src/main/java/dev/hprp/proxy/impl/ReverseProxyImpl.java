@@ -2,8 +2,10 @@ package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendAdminState;
+import dev.hprp.proxy.BackendListener;
 import dev.hprp.proxy.BackendStatus;
 import dev.hprp.proxy.Durations;
+import dev.hprp.proxy.Ranges;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.ProxyMode;
@@ -21,13 +23,13 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The running proxy: a backend registry, a health monitor, the upstream connector, and one server verticle per event
- * loop ({@link TcpServerVerticle} or {@link HttpServerVerticle}, as the mode says); the runtime backend changes are orchestrated here.
+ * loop ({@link TcpServerVerticle} or {@link HttpServerVerticle}, as the mode says); the runtime backend changes are
+ * orchestrated here.
  *
  * <p>Start and close are each done once; {@code synchronized} guards those transitions and the planning of
  * {@link #updateBackends}, never the relay.
@@ -41,6 +43,9 @@ final class ReverseProxyImpl implements ReverseProxy {
    * binds its own. A negative port is Vert.x's way to say "one ephemeral port shared by every server using this
    * number", so each proxy asked for port 0 takes a number of its own.
    */
+  /** How much longer than the drain's own timeout Vert.x is given before it closes client sockets itself. */
+  private static final Duration DRAIN_BACKSTOP = Duration.ofSeconds(5);
+
   private static final AtomicInteger EPHEMERAL_GROUPS = new AtomicInteger(1_000_000);
 
   private final Vertx vertx;
@@ -48,26 +53,33 @@ final class ReverseProxyImpl implements ReverseProxy {
   private final BackendRegistry registry;
   private final HealthMonitor monitor;
   private final UpstreamConnector connector;
+  private final Connections connections;
+  private final BackendEvents events;
+  private final ProxyInternals internals = new ProxyInternals(this);
   /** The backends configured at build time, admitted by {@link #start()}. */
   private final List<BackendStateImpl> configured = new ArrayList<>();
   /** The bound port of each server verticle deployed. */
-  private final List<IntSupplier> servers = new CopyOnWriteArrayList<>();
+  private final List<ProxyServer> servers = new CopyOnWriteArrayList<>();
   private Future<Void> started;
+  /** Completes with the connections cut at the deadline; set once by the first shutdown or close. */
+  private Future<Integer> shutdown;
   private Future<Void> closed;
+  private volatile boolean accepting;
   private volatile int actualPort = -1;
   private final List<String> deploymentIds = new ArrayList<>();
 
   ReverseProxyImpl(Vertx vertx, ProxyConfig config) {
     this.vertx = vertx;
     this.config = config;
-    BackendEvents events = new BackendEvents(vertx.getOrCreateContext(), config.listeners());
+    this.events = new BackendEvents(vertx.getOrCreateContext(), config.listeners());
+    this.connections = new Connections(config.connectionListeners());
     this.registry = new BackendRegistry(vertx, config.balancer(), events);
     this.monitor = new HealthMonitor(vertx, registry, events, config.healthCheck(), config.healthCheckOptions(),
         config.passiveHealthOptions());
     long earlyCloseWindow = config.passiveHealthOptions().isEnabled()
         ? config.passiveHealthOptions().getEarlyCloseWindow().toNanos() : 0;
     this.connector = new UpstreamConnector(registry, monitor, config.options().getMaxConnectAttempts(),
-        earlyCloseWindow);
+        earlyCloseWindow, connections);
     for (Backend backend : config.backends()) {
       configured.add(registry.add(newState(backend)));
     }
@@ -79,7 +91,7 @@ final class ReverseProxyImpl implements ReverseProxy {
 
   @Override
   public synchronized Future<Void> start() {
-    if (closed != null) {
+    if (shutdown != null) {
       return Future.failedFuture(new IllegalStateException("proxy closed"));
     }
     if (started == null) {
@@ -97,7 +109,7 @@ final class ReverseProxyImpl implements ReverseProxy {
     int instances = options.getEventLoops();
     int port = options.getPort() == 0 ? -EPHEMERAL_GROUPS.incrementAndGet() : options.getPort();
     return deploy(port, instances).map(v -> {
-      actualPort = servers.get(0).getAsInt();
+      actualPort = servers.get(0).actualPort();
       log.info("listening on {}:{} in {} mode with {} event loop(s), {} transport; balancer {}, pool size {}, "
               + "backends {}", options.getHost(), actualPort, options.getMode(), instances,
           vertx.isNativeTransportEnabled() ? "native" : "NIO", config.balancer(), options.getPoolSize(),
@@ -119,11 +131,11 @@ final class ReverseProxyImpl implements ReverseProxy {
             HttpServerVerticle http = new HttpServerVerticle(options, config.httpOptions(), port, connector,
                 Math.max(1, share), Math.max(1, share(config.httpOptions().getPoolQueue(), instances, i)),
                 config.passiveHealthOptions().isEnabled() && config.passiveHealthOptions().isCountServerErrors());
-            servers.add(http::actualPort);
+            servers.add(http);
             server = http;
           } else {
             TcpServerVerticle tcp = new TcpServerVerticle(options, port, connector, share);
-            servers.add(tcp::actualPort);
+            servers.add(tcp);
             server = tcp;
           }
           return server;
@@ -131,6 +143,7 @@ final class ReverseProxyImpl implements ReverseProxy {
         .map(id -> {
           synchronized (this) {
             deploymentIds.add(id);
+            accepting = shutdown == null;
           }
           return null;
         });
@@ -144,6 +157,38 @@ final class ReverseProxyImpl implements ReverseProxy {
    */
   static int share(int total, int parts, int index) {
     return total / parts + (index < total % parts ? 1 : 0);
+  }
+
+  ProxyInternals internals() {
+    return internals;
+  }
+
+  /** The proxy's client connections: counts, records, the drain. */
+  Connections connections() {
+    return connections;
+  }
+
+  /** Every backend present, being removed ones included. */
+  List<BackendStateImpl> states() {
+    return registry.states();
+  }
+
+  /** The backend with {@code id} while it is present, or null. */
+  BackendStateImpl find(String id) {
+    return registry.find(id);
+  }
+
+  void addListener(BackendListener listener) {
+    events.add(listener);
+  }
+
+  void removeListener(BackendListener listener) {
+    events.remove(listener);
+  }
+
+  /** The connector every server of this proxy uses; for tests that drive it without sockets. */
+  UpstreamConnector connector() {
+    return connector;
   }
 
   @Override
@@ -179,23 +224,28 @@ final class ReverseProxyImpl implements ReverseProxy {
   @Override
   public Future<Void> removeBackend(String id, Duration drainTimeout) {
     Objects.requireNonNull(id, "id");
-    Objects.requireNonNull(drainTimeout, "drainTimeout");
-    if (drainTimeout.isNegative()) {
-      return Future.failedFuture(new IllegalArgumentException("drainTimeout: " + drainTimeout
-          + " (expected: 0 or more)"));
-    }
     try {
-      return remove(registry.require(id), drainTimeout);
+      BackendStateImpl state = registry.require(id);
+      Future<Void> removal = remove(state, checkDrainTimeout(drainTimeout));
+      registry.rebuild();
+      return removal;
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
   }
 
-  /** Begins a removal: no new connection from now; the rest are closed at {@code drainTimeout}. */
+  /** A drain timeout is 0 (close at once) to a week. */
+  private static Duration checkDrainTimeout(Duration drainTimeout) {
+    return Ranges.check("drainTimeout", drainTimeout, Duration.ZERO, Duration.ofDays(7));
+  }
+
+  /**
+   * Begins a removal: no new connection from now (picks skip it before any new selector is built; the caller asks
+   * for one); the rest are closed at {@code drainTimeout}.
+   */
   private Future<Void> remove(BackendStateImpl state, Duration drainTimeout) {
     monitor.stop(state);
     Future<Void> removal = registry.beginRemoval(state);
-    registry.rebuild();
     if (!removal.isComplete()) {
       long timer = vertx.setTimer(Math.max(1, drainTimeout.toMillis()), id -> {
         if (state.activeConnections() > 0) {
@@ -203,6 +253,9 @@ final class ReverseProxyImpl implements ReverseProxy {
               Durations.format(drainTimeout), state.activeConnections());
         }
         state.abortAll();
+        if (state.activeConnections() == 0) {
+          registry.drained(state); // nothing was open: no release will come to finish it
+        }
       });
       removal.onComplete(ar -> vertx.cancelTimer(timer));
     }
@@ -213,9 +266,7 @@ final class ReverseProxyImpl implements ReverseProxy {
   public Future<Void> setWeight(String id, int weight) {
     Objects.requireNonNull(id, "id");
     try {
-      if (weight < 1 || weight > Backend.MAX_WEIGHT) {
-        throw new IllegalArgumentException("weight: " + weight + " (expected: 1-" + Backend.MAX_WEIGHT + ")");
-      }
+      Ranges.check("weight", weight, 1, Backend.MAX_WEIGHT);
       return registry.setWeight(registry.require(id), weight) ? registry.rebuild() : Future.succeededFuture();
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
@@ -244,7 +295,6 @@ final class ReverseProxyImpl implements ReverseProxy {
   @Override
   public Future<Void> updateBackends(List<Backend> desired, Duration drainTimeout) {
     Objects.requireNonNull(desired, "desired");
-    Objects.requireNonNull(drainTimeout, "drainTimeout");
     Map<String, Backend> wanted = new HashMap<>();
     for (Backend backend : desired) {
       if (wanted.put(Objects.requireNonNull(backend, "desired backend").id(), backend) != null) {
@@ -254,9 +304,10 @@ final class ReverseProxyImpl implements ReverseProxy {
     if (wanted.isEmpty()) {
       return Future.failedFuture(new IllegalArgumentException("backends: none (expected: at least one)"));
     }
-    if (drainTimeout.isNegative()) {
-      return Future.failedFuture(new IllegalArgumentException("drainTimeout: " + drainTimeout
-          + " (expected: 0 or more)"));
+    try {
+      checkDrainTimeout(drainTimeout);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
     }
     if (isClosed()) {
       return closedFailure();
@@ -308,7 +359,7 @@ final class ReverseProxyImpl implements ReverseProxy {
   }
 
   private synchronized boolean isClosed() {
-    return closed != null;
+    return shutdown != null;
   }
 
   private static <T> Future<T> closedFailure() {
@@ -316,14 +367,82 @@ final class ReverseProxyImpl implements ReverseProxy {
   }
 
   @Override
+  public boolean accepting() {
+    return accepting;
+  }
+
+  @Override
+  public Future<Integer> shutdown(Duration timeout) {
+    try {
+      Ranges.check("timeout", timeout, Duration.ZERO, Duration.ofDays(7));
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    return beginShutdown(timeout);
+  }
+
+  @Override
   public synchronized Future<Void> close() {
     if (closed == null) {
-      monitor.close();
-      Future<Void> afterStart = started == null ? Future.succeededFuture()
-          : started.transform(ar -> Future.<Void>succeededFuture());
-      closed = afterStart.compose(v -> undeploy()).transform(ar -> Future.<Void>succeededFuture());
+      closed = beginShutdown(Duration.ZERO).mapEmpty();
     }
     return closed;
+  }
+
+  /**
+   * Stops accepting now; once the start (if any) has settled, drains for at most {@code timeout}, then stops health
+   * checks and undeploys the servers. Done once: later calls get the first one's future.
+   */
+  private synchronized Future<Integer> beginShutdown(Duration timeout) {
+    if (shutdown == null) {
+      accepting = false;
+      connections.refuse();
+      Future<Void> afterStart = started == null ? Future.succeededFuture()
+          : started.transform(ar -> Future.<Void>succeededFuture());
+      shutdown = afterStart.compose(v -> drain(timeout))
+          .transform(ar -> {
+            monitor.close();
+            return undeploy().transform(closedAr -> Future.succeededFuture(ar.succeeded() ? ar.result() : 0));
+          });
+    }
+    return shutdown;
+  }
+
+  /**
+   * Stops every server accepting and waits for the open connections to finish; at {@code timeout} closes those still
+   * open (and any still connecting, as soon as its connect settles).
+   *
+   * @return completes once no client connection is left, with the number still open at the deadline
+   */
+  private Future<Integer> drain(Duration timeout) {
+    List<Future<Void>> steps = new ArrayList<>();
+    for (ProxyServer server : servers) {
+      // Vert.x closes what is left at its own timeout: later than ours, a backstop that should never act.
+      steps.add(server.shutdown(timeout.plus(DRAIN_BACKSTOP)));
+    }
+    Future<Void> idle = connections.awaitIdle();
+    steps.add(idle);
+    int[] cut = {0};
+    if (!idle.isComplete()) {
+      log.info("draining: {} connection(s) open, deadline {}", connections.active(), Durations.format(timeout));
+    }
+    Runnable deadline = () -> {
+      int open = connections.kill();
+      if (open > 0) {
+        cut[0] = open;
+        log.info("drain timeout {} over: closing {} connection(s)", Durations.format(timeout), open);
+        for (BackendStateImpl state : registry.states()) {
+          state.abortAll();
+        }
+      }
+    };
+    if (timeout.isZero()) {
+      deadline.run();
+    } else if (!idle.isComplete()) {
+      long timer = vertx.setTimer(timeout.toMillis(), id -> deadline.run());
+      idle.onComplete(ar -> vertx.cancelTimer(timer));
+    }
+    return Future.join(steps).transform(ar -> Future.succeededFuture(cut[0]));
   }
 
   private synchronized Future<Void> undeploy() {

@@ -2,6 +2,7 @@ package dev.hprp.proxy.impl.http;
 
 import dev.hprp.proxy.HttpOptions;
 import dev.hprp.proxy.ReverseProxyOptions;
+import dev.hprp.proxy.impl.ProxyServer;
 import dev.hprp.proxy.impl.UpstreamConnector;
 import io.netty.channel.ChannelPipeline;
 import io.vertx.core.Future;
@@ -15,6 +16,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.net.impl.SocketAddressImpl;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * proxy's {@code poolSize} split over the event loops), {@link PoolOptions#setMaxWaitQueueSize} requests waiting for
  * one (the {@code poolQueue} split likewise), idle connections closed after the keep-alive timeout.
  */
-public final class HttpServerVerticle extends VerticleBase {
+public final class HttpServerVerticle extends VerticleBase implements ProxyServer {
 
   /** Response heads from backends may be larger than what clients may send: cookies, CSP and the like. */
   private static final int MAX_RESPONSE_HEADER_SIZE = 64 * 1024;
@@ -121,7 +123,13 @@ public final class HttpServerVerticle extends VerticleBase {
     HeadTimeout.install(pipeline, headTimeoutNanos);
   }
 
-  /** The bound port; valid once started. */
+  /** Stops accepting; requests in flight finish (Vert.x closes idle keep-alive connections) until {@code timeout}. */
+  @Override
+  public Future<Void> shutdown(Duration timeout) {
+    return server.shutdown(timeout);
+  }
+
+  @Override
   public int actualPort() {
     return server.actualPort();
   }

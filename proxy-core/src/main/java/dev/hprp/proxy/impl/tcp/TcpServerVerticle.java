@@ -1,6 +1,7 @@
 package dev.hprp.proxy.impl.tcp;
 
 import dev.hprp.proxy.ReverseProxyOptions;
+import dev.hprp.proxy.impl.ProxyServer;
 import dev.hprp.proxy.impl.UpstreamConnector;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -8,13 +9,14 @@ import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
+import java.time.Duration;
 
 /**
  * TCP mode on one event loop: an accepting server and the client that connects backends, both on this verticle's
  * event loop, so a relay's two sockets share a thread and no byte crosses threads. The proxy deploys one instance
  * per event loop on the same port; Vert.x spreads accepted connections over them.
  */
-public final class TcpServerVerticle extends VerticleBase {
+public final class TcpServerVerticle extends VerticleBase implements ProxyServer {
 
   private final ReverseProxyOptions options;
   private final int port;
@@ -61,7 +63,16 @@ public final class TcpServerVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
-  /** The bound port; valid once started. */
+  /**
+   * Stops accepting at once; relayed connections go on (each client socket has a shutdown handler) until they end or
+   * {@code timeout} is over, when Vert.x closes what is left.
+   */
+  @Override
+  public Future<Void> shutdown(Duration timeout) {
+    return server.shutdown(timeout);
+  }
+
+  @Override
   public int actualPort() {
     return server.actualPort();
   }
