@@ -73,14 +73,7 @@ class HttpClientLimitsIT {
 
   @Test
   void answers431ToAHeadOver16KiB() {
-    try (RawHttp large = new RawHttp(proxy.actualPort())) {
-      String response = large.send("GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + "x".repeat(20 * 1024) + "\r\n\r\n")
-          .readResponse();
-      assertThat(response).startsWith("HTTP/1.1 431");
-      assertThat(large.closedByPeer()).isTrue();
-    }
-    othersAreServed();
-    assertThat(backend.requests()).isEqualTo(1);
+    refusedAndClosed("GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + "x".repeat(20 * 1024) + "\r\n\r\n", "431");
   }
 
   @Test
@@ -94,28 +87,25 @@ class HttpClientLimitsIT {
     assertThat(backend.requests()).isEqualTo(1);
   }
 
-  @Test
-  void answers400ToContentLengthWithTransferEncodingAndSmugglesNothing() {
-    try (RawHttp smuggler = new RawHttp(proxy.actualPort())) {
-      String response = smuggler.send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n"
-          + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n").readResponse();
-      assertThat(response).startsWith("HTTP/1.1 400");
-      assertThat(smuggler.closedByPeer()).isTrue();
+  /** Sends {@code request}; it must be answered {@code status} and closed, never reach the backend. */
+  private void refusedAndClosed(String request, String status) {
+    try (RawHttp client = new RawHttp(proxy.actualPort())) {
+      assertThat(client.send(request).readResponse()).startsWith("HTTP/1.1 " + status);
+      assertThat(client.closedByPeer()).isTrue();
     }
     othersAreServed();
     assertThat(backend.requests()).isEqualTo(1);
+  }
+
+  @Test
+  void answers400ToContentLengthWithTransferEncodingAndSmugglesNothing() {
+    refusedAndClosed("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n", "400");
     assertThat(backend.heads()).noneMatch(head -> head.contains("Transfer-Encoding"));
   }
 
   @Test
   void answers400ToConflictingContentLengths() {
-    try (RawHttp conflicting = new RawHttp(proxy.actualPort())) {
-      String response = conflicting.send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\n"
-          + "hello").readResponse();
-      assertThat(response).startsWith("HTTP/1.1 400");
-      assertThat(conflicting.closedByPeer()).isTrue();
-    }
-    othersAreServed();
-    assertThat(backend.requests()).isEqualTo(1);
+    refusedAndClosed("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\nhello", "400");
   }
 }
