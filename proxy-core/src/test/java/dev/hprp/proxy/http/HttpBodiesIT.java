@@ -3,6 +3,7 @@ package dev.hprp.proxy.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hprp.proxy.ReverseProxy;
+import dev.hprp.proxy.testing.Clients;
 import dev.hprp.proxy.testing.HttpBackend;
 import dev.hprp.proxy.testing.HttpProxies;
 import dev.hprp.proxy.testing.Payloads;
@@ -47,13 +48,14 @@ class HttpBodiesIT {
   void uploads100MiBByteExact(Vertx vertx) {
     ReverseProxy proxy = proxy(vertx, hashing(vertx, SIZE));
     HttpClient client = vertx.createHttpClient();
-    String answer = client.request(new RequestOptions().setMethod(HttpMethod.PUT).setPort(proxy.actualPort())
-            .setHost("127.0.0.1").setURI("/upload").putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(SIZE)))
+    String answer = Clients.onEventLoop(vertx, () -> client.request(new RequestOptions().setMethod(HttpMethod.PUT)
+            .setPort(proxy.actualPort()).setHost("127.0.0.1").setURI("/upload")
+            .putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(SIZE)))
         .compose(request -> {
           Payloads.send(request, SIZE, 7).onSuccess(hash -> request.end());
           return request.response();
         })
-        .compose(response -> response.body()).await().toString();
+        .compose(response -> response.body())).await().toString();
     assertThat(answer).isEqualTo(Payloads.sha256Of(SIZE, 7) + " length");
   }
 
@@ -65,9 +67,10 @@ class HttpBodiesIT {
     }).await();
     ReverseProxy proxy = proxy(vertx, source);
     HttpClient client = vertx.createHttpClient();
-    String hash = client.request(HttpMethod.GET, proxy.actualPort(), "127.0.0.1", "/download")
+    String hash = Clients.onEventLoop(vertx, () -> client.request(HttpMethod.GET, proxy.actualPort(), "127.0.0.1",
+            "/download")
         .compose(HttpClientRequest::send)
-        .compose(response -> Payloads.receive(response, SIZE)).await();
+        .compose(response -> Payloads.receive(response, SIZE))).await();
     assertThat(hash).isEqualTo(Payloads.sha256Of(SIZE, 11));
   }
 
@@ -81,7 +84,8 @@ class HttpBodiesIT {
     }).await();
     ReverseProxy proxy = proxy(vertx, chunkedEcho);
     HttpClient client = vertx.createHttpClient();
-    String hash = client.request(HttpMethod.POST, proxy.actualPort(), "127.0.0.1", "/echo")
+    String hash = Clients.onEventLoop(vertx, () -> client.request(HttpMethod.POST, proxy.actualPort(), "127.0.0.1",
+            "/echo")
         .compose(request -> {
           request.setChunked(true);
           Payloads.send(request, size, 3).onSuccess(sent -> request.end());
@@ -90,7 +94,7 @@ class HttpBodiesIT {
         .compose(response -> {
           assertThat(response.getHeader(HttpHeaders.TRANSFER_ENCODING)).isEqualTo("chunked");
           return Payloads.receive(response, size);
-        }).await();
+        })).await();
     assertThat(hash).isEqualTo(Payloads.sha256Of(size, 3));
     assertThat(chunkedEcho.heads().poll().get(HttpHeaders.TRANSFER_ENCODING)).isEqualTo("chunked");
   }
