@@ -17,7 +17,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.junit5.VertxExtension;
@@ -73,16 +72,6 @@ class WebSocketIT {
         .connect(new WebSocketConnectOptions().setPort(proxy.actualPort()).setHost("127.0.0.1").setURI("/ws"));
   }
 
-  private WebSocket connect(Vertx vertx, String connectionHeader) {
-    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
-        .setMaxMessageSize(2 * MESSAGE).setMaxFrameSize(MESSAGE));
-    WebSocketConnectOptions options = new WebSocketConnectOptions().setPort(proxy.actualPort())
-        .setHost("127.0.0.1").setURI("/ws");
-    if (connectionHeader != null) {
-      options.addHeader("Connection", connectionHeader);
-    }
-    return client.connect(options).await();
-  }
 
   private static byte[] message(int seed) {
     byte[] bytes = new byte[MESSAGE];
@@ -132,12 +121,18 @@ class WebSocketIT {
 
   @Test
   void upgradesWithKeepAliveAmongTheConnectionTokensAndPassesTheBackendsClose(Vertx vertx) {
-    WebSocket socket = connect(vertx, "keep-alive, Upgrade");
     Promise<Void> closed = Promise.promise();
-    socket.closeHandler(v -> closed.tryComplete());
     Promise<String> echoed = Promise.promise();
-    socket.writeBinaryMessage(Buffer.buffer("ping"));
-    socket.binaryMessageHandler(message -> echoed.tryComplete(message.toString()));
+    // Driven from one event loop, handlers set before anything can arrive.
+    Clients.onEventLoop(vertx, () -> vertx.createWebSocketClient().connect(new WebSocketConnectOptions()
+            .setPort(proxy.actualPort()).setHost("127.0.0.1").setURI("/ws")
+            .addHeader("Connection", "keep-alive, Upgrade"))
+        .map(socket -> {
+          socket.closeHandler(v -> closed.tryComplete());
+          socket.binaryMessageHandler(message -> echoed.tryComplete(message.toString()));
+          socket.writeBinaryMessage(Buffer.buffer("ping"));
+          return socket;
+        })).await();
     assertThat(echoed.future().await()).isEqualTo("ping");
     lastSocket.get().close();
     closed.future().await();
