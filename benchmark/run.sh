@@ -12,7 +12,8 @@ ROOT=$(cd "$HERE/.." && pwd)
 LIB="$HERE/lib"
 CONF="$HERE/conf"
 
-ALL_TARGETS="direct,hprp-tcp,hprp-http,haproxy-tcp,haproxy-http,nginx-stream,nginx-http"
+ALL_TARGETS="direct,hprp-tcp,hprp-tcp-pool,hprp-http,haproxy-tcp,haproxy-http,nginx-stream,nginx-http,go-http"
+TCP_POOL_SIZE=32   # hprp-tcp-pool: idle connections opened in advance per backend (split over the event loops)
 ALL_PROFILES="c50,c256,close,bulk,idle"
 BULK_BYTES=$((10 * 1024 * 1024))
 
@@ -46,7 +47,8 @@ Options:
                       default: nginx when installed, else jvm
   --out DIR           where the .md and .tsv go (default: benchmark/results; with --quick: benchmark/work/results)
   --quick             smoke run: 1 round, 2s per profile, 1s warm-up, 1000 idle connections
-  --install           apt-get install what is missing (wrk, haproxy, nginx + stream module, python3), then run
+  --install           apt-get install what is missing (wrk, haproxy, nginx + stream module, python3, golang-go),
+                      then run
   -h, --help          this text
 
 Examples:
@@ -128,6 +130,7 @@ if ((INSTALL)); then
   have python3 || pkgs+=(python3)
   have nginx || pkgs+=(nginx)
   nginx_stream_ok || pkgs+=(libnginx-mod-stream)
+  have go || pkgs+=(golang-go)
   if ((${#pkgs[@]})); then
     log "installing: ${pkgs[*]}"
     SUDO=""; ((EUID == 0)) || SUDO=sudo
@@ -343,6 +346,14 @@ for t in ${TARGETS//,/ }; do
     hprp-http)
       if [[ $HPRP_HELP == *--mode* && $HPRP_HELP == *http* ]]; then SELECTED+=("$t")
       else skip "$t" "pending: HPRP HTTP mode is not in this build"; fi ;;
+    hprp-tcp-pool)
+      if [[ $HPRP_HELP == *--pool-size* ]]; then SELECTED+=("$t")
+      else skip "$t" "the launcher in $JAR has no --pool-size option"; fi ;;
+    go-http)
+      if ! have go; then skip "$t" "go not installed (--install: golang-go)"
+      elif ! (cd "$HERE/go" && GOCACHE="$WORK/go-cache" GO111MODULE=off go build -o "$WORK/goproxy" goproxy.go) \
+          >"$WORK/go-build.log" 2>&1; then skip "$t" "go build failed: see $WORK/go-build.log"
+      else SELECTED+=("$t"); fi ;;
     haproxy-*) if have haproxy; then SELECTED+=("$t"); else skip "$t" "haproxy not installed (--install)"; fi ;;
     nginx-http) if have nginx; then SELECTED+=("$t"); else skip "$t" "nginx not installed (--install)"; fi ;;
     nginx-stream)
@@ -417,7 +428,11 @@ start_target() {   # start_target NAME LABEL -> sets TARGET_PID/TARGET_PORT, ret
   case "$t" in
     direct) TARGET_PID="" TARGET_PORT=$B1; TARGET_CMD[$t]="(none: wrk to backend 1 on $B1)"; return 0 ;;
     hprp-tcp) cmd=(java ${HPRP_JAVA_OPTS:-} -jar "$JAR" --port "$PORT" --host 127.0.0.1 --backends "$BACKENDS" "${HPRP_FLAGS[@]}") ;;
+    hprp-tcp-pool) cmd=(java ${HPRP_JAVA_OPTS:-} -jar "$JAR" --pool-size "$TCP_POOL_SIZE" --port "$PORT" --host 127.0.0.1 --backends "$BACKENDS" "${HPRP_FLAGS[@]}") ;;
     hprp-http) cmd=(java ${HPRP_JAVA_OPTS:-} -jar "$JAR" --mode http --port "$PORT" --host 127.0.0.1 --backends "$BACKENDS" "${HPRP_FLAGS[@]}") ;;
+    go-http)
+      cmd=(env GOMAXPROCS="$CORES" "$WORK/goproxy" -listen "127.0.0.1:$PORT" -backends "$BACKENDS")
+      TARGET_CMD[$t]="goproxy -listen 127.0.0.1:PORT -backends ... (go/goproxy.go, GOMAXPROCS=$CORES)" ;;
     haproxy-tcp|haproxy-http)
       render "$CONF/$t.cfg.in" "$dir/haproxy.cfg" "$dir"
       haproxy -c -q -f "$dir/haproxy.cfg" >"$dir/check.log" 2>&1 || { log "$t: config rejected: $(cat "$dir/check.log")"; return 1; }
@@ -613,6 +628,7 @@ version_of() { "$@" 2>&1 | head -1 || true; }
   echo "wrk=$(version_of wrk -v)"
   echo "haproxy=$(have haproxy && version_of haproxy -v || echo 'not installed')"
   echo "nginx=$(have nginx && version_of nginx -v || echo 'not installed')"
+  echo "go=$(have go && version_of go version || echo 'not installed')"
   echo "python=$(version_of python3 --version)"
   echo "hprp_jar=$JAR"
   echo "hprp_commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (+ uncommitted changes)')"

@@ -11,8 +11,8 @@ import os
 import statistics
 from collections import defaultdict
 
-TCP_PEERS = ("hprp-tcp", "haproxy-tcp", "nginx-stream")
-HTTP_PEERS = ("hprp-http", "haproxy-http", "nginx-http")
+TCP_PEERS = ("hprp-tcp", "hprp-tcp-pool", "haproxy-tcp", "nginx-stream")
+HTTP_PEERS = ("hprp-http", "haproxy-http", "nginx-http", "go-http")
 ORDER = ("direct",) + TCP_PEERS + HTTP_PEERS
 PROFILE_TEXT = {
     "c50": "wrk -t4 -c50, keep-alive, small body (the seed's benchmark)",
@@ -21,7 +21,7 @@ PROFILE_TEXT = {
     "bulk": "wrk -t2 -c8, keep-alive, a 10 MiB body per response",
     "idle": "idle keep-alive connections opened through a freshly started proxy (one request each), held 3 s",
 }
-PENDING = {"hprp-http": "HPRP HTTP mode does not exist yet"}
+PENDING = {}
 
 
 def reference(target):
@@ -192,8 +192,31 @@ def main():
         summary.append(
             f"- Issue 4's target on c50 (req/s ≥ HAProxy tcp, CPU/100k ≤ 1.3× HAProxy tcp): req/s "
             f"{'met' if met_rps else 'not met'}, CPU {'met' if met_cpu else 'not met'} in this run.")
+    for pr in ("c50", "close"):
+        h, ng, go = stats.get(("hprp-http", pr)), stats.get(("nginx-http", pr)), stats.get(("go-http", pr))
+        if h and ng:
+            met_rps = h.rate_med >= ng.rate_med
+            met_cpu = bool(h.cpu and ng.cpu and h.cpu <= 1.3 * ng.cpu)
+            met_go = bool(go and h.rate_med >= 3 * go.rate_med)
+            summary.append(
+                f"- **{pr}, HTTP mode**: HPRP HTTP {fmt(h.rate_med)} req/s vs nginx http {fmt(ng.rate_med)}: "
+                f"**{ratio(h.rate_med, ng.rate_med)}**; CPU s/100k req {fmt(h.cpu, 3)} vs {fmt(ng.cpu, 3)}: "
+                f"**{ratio(h.cpu, ng.cpu)}**"
+                f"{f' ({ratio(h.cpu_no_jit, ng.cpu)} without the JIT threads)' if h.cpu_no_jit is not None else ''}"
+                f"{f'; vs the Go design (httputil.ReverseProxy) {fmt(go.rate_med)} req/s: **{ratio(h.rate_med, go.rate_med)}**' if go else ''}"
+                f"; p99 {fmt(h.p99, 2, ' ms')} vs {fmt(ng.p99, 2, ' ms')}; peak RSS {fmt(h.peak_mib, 0, ' MiB')} vs "
+                f"{fmt(ng.peak_mib, 0, ' MiB')}; errors {h.errors} vs {ng.errors}. Issue 10's targets (req/s ≥ 1.0× "
+                f"nginx, CPU ≤ 1.3× nginx, req/s ≥ 3× Go): {'met' if met_rps else 'not met'}, "
+                f"{'met' if met_cpu else 'not met'}, {('met' if met_go else 'not met') if go else 'Go not measured'}.")
+    for pr in ("c50", "close"):
+        p, t = stats.get(("hprp-tcp-pool", pr)), stats.get(("hprp-tcp", pr))
+        if p and t:
+            summary.append(
+                f"- **{pr}, TCP pool**: HPRP TCP with --pool-size {fmt(p.rate_med)} req/s vs without "
+                f"{fmt(t.rate_med)}: **{ratio(p.rate_med, t.rate_med)}**; CPU s/100k req {fmt(p.cpu, 3)} vs "
+                f"{fmt(t.cpu, 3)}: **{ratio(p.cpu, t.cpu)}**; p50 {fmt(p.p50, 2, ' ms')} vs {fmt(t.p50, 2, ' ms')}.")
     if not summary:
-        summary.append("- (HPRP TCP and HAProxy tcp were not both measured in this run: no head-to-head summary.)")
+        summary.append("- (No pair of HPRP and its reference was measured in this run: no head-to-head summary.)")
     out.extend(summary)
     if skipped:
         w("")

@@ -7,8 +7,10 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * A TCP reverse proxy: accepts client connections and relays each, bytes both ways with backpressure, to a backend
- * chosen by a {@link dev.hprp.proxy.balancer.Balancer} among the healthy ones.
+ * A reverse proxy in one of two {@link ProxyMode modes}: TCP (the default) accepts client connections and relays
+ * each, bytes both ways with backpressure, to a backend chosen by a {@link dev.hprp.proxy.balancer.Balancer} among
+ * the healthy ones; HTTP balances each request on its own over pooled keep-alive backend connections
+ * ({@link ReverseProxyOptions#setMode}, {@link HttpOptions}).
  *
  * <pre>{@code
  * ReverseProxy proxy = ReverseProxy.builder(vertx)

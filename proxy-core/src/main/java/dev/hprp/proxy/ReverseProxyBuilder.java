@@ -11,7 +11,7 @@ import java.util.List;
  * Assembles a {@link ReverseProxy}; get one from {@link ReverseProxy#builder(Vertx)}.
  *
  * <p>Defaults: round-robin, no active health check, passive health on ({@link PassiveHealthOptions} defaults),
- * {@link ReverseProxyOptions} defaults. Not thread-safe; each setter replaces the previous value and returns
+ * {@link ReverseProxyOptions} defaults (TCP mode), {@link HttpOptions} defaults. Not thread-safe; each setter replaces the previous value and returns
  * {@code this}; arguments are never null; {@link #build()} checks the rules that span settings and may be called
  * more than once.
  */
@@ -44,14 +44,17 @@ public interface ReverseProxyBuilder {
    */
   ReverseProxyBuilder onConnection(ConnectionListener listener);
 
-  /** Sets listening and connection options (copied). */
+  /** Sets listening and connection options (copied), the {@link ProxyMode} and the pool size among them. */
   ReverseProxyBuilder with(ReverseProxyOptions options);
+
+  /** Sets HTTP mode's options (copied); {@link HttpOptions} defaults unless set; ignored in TCP mode. */
+  ReverseProxyBuilder http(HttpOptions options);
 
   /**
    * Builds the proxy, not yet started.
    *
-   * @throws IllegalStateException when no backend is set, an address is listed twice, or the passive health
-   *     maximum ejection time is below its base time
+   * @throws IllegalStateException when no backend is set, an address is listed twice, the passive health
+   *     maximum ejection time is below its base time, or the pool size is 0 in HTTP mode
    */
   ReverseProxy build();
 }

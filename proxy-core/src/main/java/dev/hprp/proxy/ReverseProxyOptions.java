@@ -28,6 +28,14 @@ public final class ReverseProxyOptions {
   public static final int DEFAULT_MAX_CONNECT_ATTEMPTS = 3;
   /** One server per available processor: every core accepts and relays. */
   public static final int DEFAULT_EVENT_LOOPS = Runtime.getRuntime().availableProcessors();
+  /** TCP mode, as HPRP has always been: a client connection is relayed to one backend. */
+  public static final ProxyMode DEFAULT_MODE = ProxyMode.TCP;
+  /** TCP mode's pool: off; each client connection connects its backend when it arrives. */
+  public static final int DEFAULT_TCP_POOL_SIZE = 0;
+  /** HTTP mode's pool: 64 keep-alive connections per backend, shared by every client. */
+  public static final int DEFAULT_HTTP_POOL_SIZE = 64;
+  /** The largest pool size accepted, in either mode. */
+  public static final int MAX_POOL_SIZE = 10_000;
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
@@ -35,6 +43,10 @@ public final class ReverseProxyOptions {
   private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
   private int maxConnectAttempts = DEFAULT_MAX_CONNECT_ATTEMPTS;
   private int eventLoops = DEFAULT_EVENT_LOOPS;
+  private ProxyMode mode = DEFAULT_MODE;
+  /** Set by {@link #setPoolSize}; until then the pool size follows the mode's default. */
+  private boolean poolSizeSet;
+  private int poolSize;
 
   /** Options holding every default. */
   public ReverseProxyOptions() {
@@ -48,6 +60,9 @@ public final class ReverseProxyOptions {
     this.idleTimeout = other.idleTimeout;
     this.maxConnectAttempts = other.maxConnectAttempts;
     this.eventLoops = other.eventLoops;
+    this.mode = other.mode;
+    this.poolSizeSet = other.poolSizeSet;
+    this.poolSize = other.poolSize;
   }
 
   /** The address to listen on; default {@value #DEFAULT_HOST}. */
@@ -123,10 +138,46 @@ public final class ReverseProxyOptions {
     return this;
   }
 
+  /** Whether connections ({@link ProxyMode#TCP}) or HTTP requests ({@link ProxyMode#HTTP}) are balanced; TCP. */
+  public ProxyMode getMode() {
+    return mode;
+  }
+
+  /** Sets the mode; never null. */
+  public ReverseProxyOptions setMode(ProxyMode mode) {
+    this.mode = Objects.requireNonNull(mode, "mode");
+    return this;
+  }
+
+  /**
+   * Upstream connections per backend kept for reuse. In {@link ProxyMode#HTTP HTTP} mode: the most keep-alive
+   * connections open to each backend for the whole proxy, shared by every client (a request finding them all busy
+   * waits in {@link HttpOptions#getPoolQueue() the pool queue}); default {@value #DEFAULT_HTTP_POOL_SIZE}. In
+   * {@link ProxyMode#TCP TCP} mode: idle connections opened in advance to each backend and handed to new clients, so
+   * they skip the connect round trip; default {@value #DEFAULT_TCP_POOL_SIZE} (off). Until {@link #setPoolSize} is
+   * called, the default of the current mode.
+   */
+  public int getPoolSize() {
+    if (poolSizeSet) {
+      return poolSize;
+    }
+    return mode == ProxyMode.HTTP ? DEFAULT_HTTP_POOL_SIZE : DEFAULT_TCP_POOL_SIZE;
+  }
+
+  /**
+   * Sets the pool size, 0-{@value #MAX_POOL_SIZE}; 0 turns TCP mode's pool off, and the builder refuses 0 in HTTP mode
+   * (requests need at least one connection).
+   */
+  public ReverseProxyOptions setPoolSize(int poolSize) {
+    this.poolSize = Ranges.check("poolSize", poolSize, 0, MAX_POOL_SIZE);
+    this.poolSizeSet = true;
+    return this;
+  }
+
   @Override
   public String toString() {
     return "ReverseProxyOptions{host=" + host + ", port=" + port + ", connectTimeout=" + connectTimeout
         + ", idleTimeout=" + idleTimeout + ", maxConnectAttempts=" + maxConnectAttempts
-        + ", eventLoops=" + eventLoops + "}";
+        + ", eventLoops=" + eventLoops + ", mode=" + mode + ", poolSize=" + getPoolSize() + "}";
   }
 }

@@ -1,9 +1,11 @@
 /**
- * HPRP's public API: an embeddable TCP reverse proxy on Vert.x 5.
+ * HPRP's public API: an embeddable reverse proxy on Vert.x 5, balancing TCP connections or HTTP requests
+ * ({@link dev.hprp.proxy.ProxyMode}).
  *
  * <p>Start with {@link dev.hprp.proxy.ReverseProxy#builder(io.vertx.core.Vertx)}: give it {@link
  * dev.hprp.proxy.Backend}s, optionally a {@link dev.hprp.proxy.balancer.Balancer}, a
- * {@link dev.hprp.proxy.health.HealthCheck} and {@link dev.hprp.proxy.ReverseProxyOptions}, then
+ * {@link dev.hprp.proxy.health.HealthCheck}, {@link dev.hprp.proxy.ReverseProxyOptions} (the mode and pool size among
+ * them) and, for HTTP mode, {@link dev.hprp.proxy.HttpOptions}, then
  * {@code build().start()}. {@link dev.hprp.proxy.ReverseProxy#backends()} reports each backend's
  * {@link dev.hprp.proxy.BackendStatus}; backends change at runtime through the proxy's {@code addBackend},
  * {@code removeBackend}, {@code setWeight}, {@code drain}, {@code enable} and {@code updateBackends}, and every such

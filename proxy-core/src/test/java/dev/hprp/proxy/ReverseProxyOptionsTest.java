@@ -45,6 +45,35 @@ class ReverseProxyOptionsTest {
   }
 
   @Test
+  void poolSizeFollowsTheModeUntilSet() {
+    ReverseProxyOptions options = new ReverseProxyOptions();
+    assertThat(options.getMode()).isEqualTo(ProxyMode.TCP);
+    assertThat(options.getPoolSize()).isZero();
+    assertThat(options.setMode(ProxyMode.HTTP).getPoolSize()).isEqualTo(64);
+    assertThat(options.setPoolSize(0).getPoolSize()).isZero();
+    assertThat(new ReverseProxyOptions(options).getPoolSize()).isZero();
+    assertThatThrownBy(() -> options.setPoolSize(10_001)).hasMessage("poolSize: 10001 (expected: 0-10000)");
+  }
+
+  @Test
+  void httpOptionsHaveTheirDefaultsAndRanges() {
+    HttpOptions http = new HttpOptions();
+    assertThat(http.getPoolQueue()).isEqualTo(1024);
+    assertThat(http.getPoolQueueTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(http.getKeepAliveTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(http.getResponseTimeout()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(http.getMaxHeaderSize()).isEqualTo(16 * 1024);
+    assertThat(http.getRequestHeaderTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(http.isForwardedHeaders()).isTrue();
+    assertThat(http.isVia()).isTrue();
+    assertThatThrownBy(() -> http.setPoolQueue(0)).hasMessage("poolQueue: 0 (expected: 1-100000)");
+    assertThatThrownBy(() -> http.setKeepAliveTimeout(Duration.ofMillis(1500)))
+        .hasMessage("keepAliveTimeout: 1500ms (expected: whole seconds, 1s-1d)");
+    HttpOptions changed = new HttpOptions().setPoolQueue(3).setVia(false).setMaxHeaderSize(2048);
+    assertThat(new HttpOptions(changed)).usingRecursiveComparison().isEqualTo(changed);
+  }
+
+  @Test
   void rejectsPortAboveRange() {
     assertThatThrownBy(() -> new ReverseProxyOptions().setPort(99999))
         .isInstanceOf(IllegalArgumentException.class).hasMessage("port: 99999 (expected: 0-65535)");

@@ -2,6 +2,8 @@ package dev.hprp.launcher;
 
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.Durations;
+import dev.hprp.proxy.HttpOptions;
+import dev.hprp.proxy.ProxyMode;
 import dev.hprp.proxy.Ranges;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
@@ -49,9 +51,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
 /**
  * The {@code hprp} command: flags in, a running proxy out.
  *
- * <p>Each concern's flags live in a mixin ({@link ListenFlags}, {@link BackendFlags}, {@link HealthFlags},
- * {@link PassiveHealthFlags}, {@link ConnectionFlags}, {@link TransportFlags}, {@link AdminFlags}) that only
- * collects their values.
+ * <p>Each concern's flags live in a mixin ({@link ListenFlags}, {@link BackendFlags}, {@link HttpFlags},
+ * {@link HealthFlags}, {@link PassiveHealthFlags}, {@link ConnectionFlags}, {@link TransportFlags},
+ * {@link AdminFlags}) that only collects their values.
  * {@link #settings()} then applies them in one place, through the core's setters, which validate; a value they refuse
  * is a usage error naming its flag. {@code --help} shows each flag's default from the core's {@code DEFAULT_*}
  * constants.
@@ -62,7 +64,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
     versionProvider = Version.class,
     sortOptions = false,
     usageHelpAutoWidth = true,
-    description = "A TCP reverse proxy: spreads client connections over backends, with health checks.%n",
+    description = "A reverse proxy: spreads TCP connections (--mode tcp) or HTTP requests (--mode http) over "
+        + "backends, with health checks.%n",
     footer = {
         "%nDurations are a whole number and a unit: 200ms, 2s, 1m, 1h, 7d.",
         "Exit codes: 0 after --help or --version, or after SIGTERM or Ctrl-C once every connection finished within "
@@ -75,8 +78,8 @@ final class HprpCommand implements Callable<Integer> {
 
   /** What {@code --help} shows for each flag not given, by flag; the core's own defaults wherever it has one. */
   private static final Map<String, String> DEFAULTS = Stream.of(ListenFlags.DEFAULTS, BackendFlags.DEFAULTS,
-          HealthFlags.DEFAULTS, PassiveHealthFlags.DEFAULTS, ConnectionFlags.DEFAULTS, TransportFlags.DEFAULTS,
-          AdminFlags.DEFAULTS)
+          HttpFlags.DEFAULTS, HealthFlags.DEFAULTS, PassiveHealthFlags.DEFAULTS, ConnectionFlags.DEFAULTS,
+          TransportFlags.DEFAULTS, AdminFlags.DEFAULTS)
       .flatMap(defaults -> defaults.entrySet().stream())
       .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
 
@@ -87,6 +90,8 @@ final class HprpCommand implements Callable<Integer> {
   private ListenFlags listenFlags = new ListenFlags();
   @Mixin
   private BackendFlags backendFlags = new BackendFlags();
+  @Mixin
+  private HttpFlags httpFlags = new HttpFlags();
   @Mixin
   private HealthFlags healthFlags = new HealthFlags();
   @Mixin
@@ -155,6 +160,21 @@ final class HprpCommand implements Callable<Integer> {
     apply(ConnectionFlags.IDLE_TIMEOUT, connectionFlags.idleTimeout, options::setIdleTimeout);
     apply(ConnectionFlags.MAX_CONNECT_ATTEMPTS, connectionFlags.maxConnectAttempts, options::setMaxConnectAttempts);
     apply(TransportFlags.EVENT_LOOPS, transportFlags.eventLoops, options::setEventLoops);
+    apply(HttpFlags.MODE, httpFlags.mode, text -> options.setMode(mode(text)));
+    apply(HttpFlags.POOL_SIZE, httpFlags.poolSize, text -> options.setPoolSize(wholeNumber(text)));
+    if (options.getMode() == ProxyMode.HTTP && options.getPoolSize() == 0) {
+      throw invalid(HttpFlags.POOL_SIZE, "0 (expected: 1-" + ReverseProxyOptions.MAX_POOL_SIZE + " with --mode http)");
+    }
+
+    HttpOptions http = new HttpOptions();
+    apply(HttpFlags.POOL_QUEUE, httpFlags.poolQueue, http::setPoolQueue);
+    apply(HttpFlags.POOL_QUEUE_TIMEOUT, httpFlags.poolQueueTimeout, http::setPoolQueueTimeout);
+    apply(HttpFlags.KEEP_ALIVE_TIMEOUT, httpFlags.keepAliveTimeout, http::setKeepAliveTimeout);
+    apply(HttpFlags.RESPONSE_TIMEOUT, httpFlags.responseTimeout, http::setResponseTimeout);
+    apply(HttpFlags.MAX_HEADER_SIZE, httpFlags.maxHeaderSize, http::setMaxHeaderSize);
+    apply(HttpFlags.REQUEST_HEADER_TIMEOUT, httpFlags.requestHeaderTimeout, http::setRequestHeaderTimeout);
+    apply(HttpFlags.FORWARDED_HEADERS, httpFlags.forwardedHeaders, text -> http.setForwardedHeaders(onOrOff(text)));
+    apply(HttpFlags.VIA, httpFlags.via, text -> http.setVia(onOrOff(text)));
 
     HealthCheckOptions health = new HealthCheckOptions();
     apply(HealthFlags.INTERVAL, healthFlags.interval, health::setInterval);
@@ -170,16 +190,30 @@ final class HprpCommand implements Callable<Integer> {
     apply(PassiveHealthFlags.UNEJECT_ON_CHECK, passiveFlags.unejectOnCheck,
         text -> passive.setUnejectOnActiveCheck(trueOrFalse(text)));
     apply(PassiveHealthFlags.EARLY_CLOSE_WINDOW, passiveFlags.earlyCloseWindow, passive::setEarlyCloseWindow);
+    apply(PassiveHealthFlags.SERVER_ERRORS, passiveFlags.serverErrors,
+        text -> passive.setCountServerErrors(trueOrFalse(text)));
     checkEjectionTimes(passive);
 
     List<Backend> backends = given(BackendFlags.BACKENDS)
         ? parse(BackendFlags.BACKENDS, () -> Backend.parseList(backendFlags.backends)) : List.of();
     Balancer balancer = given(BackendFlags.BALANCER) ? backendFlags.balancer : BackendFlags.DEFAULT_BALANCER;
+    HashKey hashKey = given(HttpFlags.HASH_KEY) ? parse(HttpFlags.HASH_KEY, () -> HashKey.parse(httpFlags.hashKey))
+        : HashKey.DEFAULT;
+    if (!hashKey.isClientIp()) {
+      if (!balancer.toString().equals("consistent-hash")) {
+        throw invalid(HttpFlags.HASH_KEY, hashKey + " (expected: with --balancer consistent-hash)");
+      }
+      if (options.getMode() != ProxyMode.HTTP) {
+        throw invalid(HttpFlags.HASH_KEY, hashKey + " (expected: client-ip in tcp mode; headers and cookies need "
+            + "--mode http)");
+      }
+      balancer = Balancer.consistentHash(hashKey.function());
+    }
     HealthCheckChoice check = given(HealthFlags.CHECK) ? healthFlags.check
         : backendFlags.demo ? HealthFlags.DEMO_CHECK : HealthFlags.DEFAULT_CHECK;
     TransportChoice transport = given(TransportFlags.TRANSPORT)
         ? transportFlags.transport : TransportFlags.DEFAULT_TRANSPORT;
-    return new Settings(backends, backendFlags.demo, balancer, check, health, passive, options, transport,
+    return new Settings(backends, backendFlags.demo, balancer, check, health, passive, options, http, transport,
         adminSettings());
   }
 
@@ -277,7 +311,8 @@ final class HprpCommand implements Callable<Integer> {
       }
     }
     out.println("hprp " + Version.hprp() + " listening on " + hostPort(options.getHost(), running.port())
-        + ", mode TCP, balancer " + settings.balancer() + ", health check " + settings.healthCheck().text()
+        + ", mode " + options.getMode().name() + ", pool size " + options.getPoolSize() + ", balancer "
+        + settings.balancer() + ", health check " + settings.healthCheck().text()
         + ", backends " + targets.stream().map(Backend::toString).collect(Collectors.joining(","))
         + ", transport " + chosen.name() + settings.transport().fallbackReason(chosen) + ", "
         + options.getEventLoops() + " event loop(s)"
@@ -364,6 +399,33 @@ final class HprpCommand implements Callable<Integer> {
 
   private ParameterException invalid(String flag, String detail) {
     return new ParameterException(spec.commandLine(), "Invalid value for option '" + flag + "': " + detail);
+  }
+
+  /** {@code tcp} or {@code http}, in any case. */
+  private static ProxyMode mode(String text) {
+    return switch (text.strip().toLowerCase(Locale.ROOT)) {
+      case "tcp" -> ProxyMode.TCP;
+      case "http" -> ProxyMode.HTTP;
+      default -> throw new IllegalArgumentException("'" + text + "' (expected: tcp or http)");
+    };
+  }
+
+  /** A whole number, as picocli reads an {@code int}. */
+  private static int wholeNumber(String text) {
+    try {
+      return Integer.parseInt(text.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + text + "' is not an int");
+    }
+  }
+
+  /** {@code on} or {@code off}, in any case. */
+  private static boolean onOrOff(String text) {
+    return switch (text.strip().toLowerCase(Locale.ROOT)) {
+      case "on" -> true;
+      case "off" -> false;
+      default -> throw new IllegalArgumentException("'" + text + "' (expected: on or off)");
+    };
   }
 
   /** {@code true} or {@code false}, in any case. */

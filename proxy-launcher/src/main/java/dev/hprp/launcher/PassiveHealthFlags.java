@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
-/** Passive health (outlier ejection): when failed connects take a backend out, and for how long. Collects values. */
+/** Passive health (outlier ejection): when failures take a backend out, and for how long. Collects values. */
 final class PassiveHealthFlags {
 
   static final String FAILURES = "--passive-failures";
@@ -15,6 +15,7 @@ final class PassiveHealthFlags {
   static final String MAX_EJECTED_PERCENT = "--max-ejected-percent";
   static final String UNEJECT_ON_CHECK = "--uneject-on-check";
   static final String EARLY_CLOSE_WINDOW = "--early-close-window";
+  static final String SERVER_ERRORS = "--passive-server-errors";
 
   /** What {@code --help} shows for each flag not given: the core's defaults. */
   static final Map<String, String> DEFAULTS = Map.of(
@@ -23,7 +24,8 @@ final class PassiveHealthFlags {
       MAX_EJECTION_TIME, Durations.format(PassiveHealthOptions.DEFAULT_MAX_EJECTION_TIME),
       MAX_EJECTED_PERCENT, String.valueOf(PassiveHealthOptions.DEFAULT_MAX_EJECTED_PERCENT),
       UNEJECT_ON_CHECK, String.valueOf(PassiveHealthOptions.DEFAULT_UNEJECT_ON_ACTIVE_CHECK),
-      EARLY_CLOSE_WINDOW, Durations.format(PassiveHealthOptions.DEFAULT_EARLY_CLOSE_WINDOW));
+      EARLY_CLOSE_WINDOW, Durations.format(PassiveHealthOptions.DEFAULT_EARLY_CLOSE_WINDOW),
+      SERVER_ERRORS, String.valueOf(PassiveHealthOptions.DEFAULT_COUNT_SERVER_ERRORS));
 
   @Option(names = FAILURES, order = 40, paramLabel = "N",
       description = "Consecutive failed connects that eject a backend (passive health), 1-1000. "
@@ -53,4 +55,10 @@ final class PassiveHealthFlags {
       description = "A backend that closes or resets a connection this soon after the connect, before sending a byte, "
           + "counts as a failed connect. 0ms (off)-1m. Default: ${DEFAULT-VALUE}.")
   Duration earlyCloseWindow;
+
+  /** As written, like {@link #unejectOnCheck}. */
+  @Option(names = SERVER_ERRORS, order = 46, paramLabel = "true|false",
+      description = "HTTP: whether a backend's 5xx answer counts as a failure too (failed connects, 502 and 504 always "
+          + "do). Default: ${DEFAULT-VALUE}.")
+  String serverErrors;
 }

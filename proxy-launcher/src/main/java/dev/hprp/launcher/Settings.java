@@ -1,6 +1,7 @@
 package dev.hprp.launcher;
 
 import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.HttpOptions;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyBuilder;
 import dev.hprp.proxy.ReverseProxyOptions;
@@ -20,7 +21,8 @@ import java.util.List;
  * @param healthCheck the active health check, {@code none} included
  * @param health      its schedule and thresholds
  * @param passive     passive health
- * @param options     listening and connection options
+ * @param options     listening and connection options, the mode and pool size among them
+ * @param http        HTTP mode's options
  * @param transport   the I/O transport chosen
  * @param admin       the admin endpoint, the access log and the drain
  */
@@ -32,6 +34,7 @@ record Settings(
     HealthCheckOptions health,
     PassiveHealthOptions passive,
     ReverseProxyOptions options,
+    HttpOptions http,
     TransportChoice transport,
     AdminSettings admin) {
 
@@ -41,7 +44,8 @@ record Settings(
         .backends(targets)
         .balancer(balancer)
         .passiveHealth(passive)
-        .with(options);
+        .with(options)
+        .http(http);
     if (admin.accessLog()) {
       builder.onConnection(AccessLog::write);
     }

@@ -41,7 +41,8 @@ class DemoIT {
     assertThat(atStart).extracting(BackendStatus::health).containsOnly(BackendHealth.UP).hasSize(3);
     assertThat(answers).containsExactly("demo-backend-1\n", "demo-backend-2\n", "demo-backend-3\n");
     assertThat(out.toString())
-        .containsPattern("^hprp \\S+ listening on 127\\.0\\.0\\.1:\\d+, mode TCP, balancer round-robin, "
+        .containsPattern("^hprp \\S+ listening on 127\\.0\\.0\\.1:\\d+, mode TCP, pool size 0, "
+            + "balancer round-robin, "
             + "health check http:/health, backends 127\\.0\\.0\\.1:\\d+,127\\.0\\.0\\.1:\\d+,127\\.0\\.0\\.1:\\d+, "
             + "transport .+, \\d+ event loop\\(s\\)$");
   }

@@ -50,6 +50,11 @@ public final class PassiveHealthOptions {
    * side, counts as a failed connect: 1 s.
    */
   public static final Duration DEFAULT_EARLY_CLOSE_WINDOW = Duration.ofSeconds(1);
+  /**
+   * Whether, in HTTP mode, a 5xx status answered by a backend counts as a failure too: false. Failed connects and the
+   * proxy's own 502 and 504 (a backend that reset, closed or timed out) always count.
+   */
+  public static final boolean DEFAULT_COUNT_SERVER_ERRORS = false;
 
   private static final Duration MIN_EJECTION_TIME = Duration.ofMillis(10);
   private static final Duration MAX_EJECTION_TIME = Duration.ofHours(1);
@@ -61,6 +66,7 @@ public final class PassiveHealthOptions {
   private int maxEjectedPercent = DEFAULT_MAX_EJECTED_PERCENT;
   private boolean unejectOnActiveCheck = DEFAULT_UNEJECT_ON_ACTIVE_CHECK;
   private Duration earlyCloseWindow = DEFAULT_EARLY_CLOSE_WINDOW;
+  private boolean countServerErrors = DEFAULT_COUNT_SERVER_ERRORS;
 
   /** Options holding every default (enabled). */
   public PassiveHealthOptions() {
@@ -75,6 +81,7 @@ public final class PassiveHealthOptions {
     this.maxEjectedPercent = other.maxEjectedPercent;
     this.unejectOnActiveCheck = other.unejectOnActiveCheck;
     this.earlyCloseWindow = other.earlyCloseWindow;
+    this.countServerErrors = other.countServerErrors;
   }
 
   /** Whether failed connects eject backends; default true. */
@@ -165,11 +172,25 @@ public final class PassiveHealthOptions {
     return this;
   }
 
+  /**
+   * Whether, in HTTP mode, a backend's 5xx answer counts as a failure; default
+   * {@value #DEFAULT_COUNT_SERVER_ERRORS}. Connect failures and the proxy's 502/504 outcomes always count.
+   */
+  public boolean isCountServerErrors() {
+    return countServerErrors;
+  }
+
+  /** Sets whether a backend's 5xx answer counts as a failure in HTTP mode (Envoy's {@code consecutive_5xx}). */
+  public PassiveHealthOptions setCountServerErrors(boolean countServerErrors) {
+    this.countServerErrors = countServerErrors;
+    return this;
+  }
+
   @Override
   public String toString() {
     return "PassiveHealthOptions{enabled=" + enabled + ", consecutiveFailures=" + consecutiveFailures
         + ", baseEjectionTime=" + baseEjectionTime + ", maxEjectionTime=" + maxEjectionTime
         + ", maxEjectedPercent=" + maxEjectedPercent + ", unejectOnActiveCheck=" + unejectOnActiveCheck
-        + ", earlyCloseWindow=" + earlyCloseWindow + "}";
+        + ", earlyCloseWindow=" + earlyCloseWindow + ", countServerErrors=" + countServerErrors + "}";
   }
 }

@@ -270,6 +270,18 @@ final class BackendRegistry {
     return before.equals(now) && java.util.Arrays.equals(beforeWeights, nowWeights);
   }
 
+  /** The backends of the current snapshot that are eligible and still so; a fresh list. */
+  List<Backend> eligibleBackends() {
+    List<BackendStateImpl> eligible = snapshot.eligible;
+    List<Backend> result = new ArrayList<>(eligible.size());
+    for (BackendStateImpl state : eligible) {
+      if (state.eligible()) {
+        result.add(state.backend());
+      }
+    }
+    return result;
+  }
+
   /**
    * Picks a backend for a connection, skipping those it already tried.
    *

@@ -2,6 +2,7 @@ package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendListener;
+import dev.hprp.proxy.HttpOptions;
 import dev.hprp.proxy.ConnectionListener;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.balancer.Balancer;
@@ -24,6 +25,7 @@ record ProxyConfig(
     HealthCheckOptions healthCheckOptions,
     PassiveHealthOptions passiveHealthOptions,
     ReverseProxyOptions options,
+    HttpOptions httpOptions,
     List<BackendListener> listeners,
     List<ConnectionListener> connectionListeners) {
 }

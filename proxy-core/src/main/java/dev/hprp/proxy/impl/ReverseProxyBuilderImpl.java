@@ -4,6 +4,8 @@ import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendListener;
 import dev.hprp.proxy.ConnectionListener;
 import dev.hprp.proxy.Durations;
+import dev.hprp.proxy.HttpOptions;
+import dev.hprp.proxy.ProxyMode;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyBuilder;
 import dev.hprp.proxy.ReverseProxyOptions;
@@ -28,6 +30,7 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
   private HealthCheckOptions healthCheckOptions = new HealthCheckOptions();
   private PassiveHealthOptions passiveHealthOptions = new PassiveHealthOptions();
   private ReverseProxyOptions options = new ReverseProxyOptions();
+  private HttpOptions httpOptions = new HttpOptions();
   private final List<BackendListener> listeners = new ArrayList<>();
   private final List<ConnectionListener> connectionListeners = new ArrayList<>();
 
@@ -95,6 +98,12 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
   }
 
   @Override
+  public ReverseProxyBuilder http(HttpOptions options) {
+    this.httpOptions = new HttpOptions(Objects.requireNonNull(options, "options"));
+    return this;
+  }
+
+  @Override
   public ReverseProxy build() {
     if (backends.isEmpty()) {
       throw new IllegalStateException("backends: none set (expected: at least one)");
@@ -110,6 +119,10 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
           + Durations.format(passiveHealthOptions.getMaxEjectionTime()) + " is below baseEjectionTime "
           + Durations.format(passiveHealthOptions.getBaseEjectionTime()));
     }
+    if (options.getMode() == ProxyMode.HTTP && options.getPoolSize() == 0) {
+      throw new IllegalStateException("poolSize: 0 (expected: 1-" + ReverseProxyOptions.MAX_POOL_SIZE
+          + " in HTTP mode)");
+    }
     return new ReverseProxyImpl(vertx, new ProxyConfig(
         List.copyOf(backends),
         balancer,
@@ -117,6 +130,7 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
         new HealthCheckOptions(healthCheckOptions),
         new PassiveHealthOptions(passiveHealthOptions),
         new ReverseProxyOptions(options),
+        new HttpOptions(httpOptions),
         List.copyOf(listeners),
         List.copyOf(connectionListeners)));
   }

@@ -8,8 +8,11 @@ import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.Ranges;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
+import dev.hprp.proxy.ProxyMode;
+import dev.hprp.proxy.impl.http.HttpServerVerticle;
 import dev.hprp.proxy.impl.tcp.TcpServerVerticle;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -24,8 +27,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running proxy: a backend registry, a health monitor, the upstream connector, and one
- * {@link TcpServerVerticle} per event loop; the runtime backend changes are orchestrated here.
+ * The running proxy: a backend registry, a health monitor, the upstream connector, and one server verticle per event
+ * loop ({@link TcpServerVerticle} or {@link HttpServerVerticle}, as the mode says); the runtime backend changes are
+ * orchestrated here.
  *
  * <p>Start and close are each done once; {@code synchronized} guards those transitions and the planning of
  * {@link #updateBackends}, never the relay.
@@ -54,14 +58,15 @@ final class ReverseProxyImpl implements ReverseProxy {
   private final ProxyInternals internals = new ProxyInternals(this);
   /** The backends configured at build time, admitted by {@link #start()}. */
   private final List<BackendStateImpl> configured = new ArrayList<>();
-  private final List<TcpServerVerticle> servers = new CopyOnWriteArrayList<>();
+  /** The bound port of each server verticle deployed. */
+  private final List<ProxyServer> servers = new CopyOnWriteArrayList<>();
   private Future<Void> started;
   /** Completes with the connections cut at the deadline; set once by the first shutdown or close. */
   private Future<Integer> shutdown;
   private Future<Void> closed;
   private volatile boolean accepting;
   private volatile int actualPort = -1;
-  private String deploymentId;
+  private final List<String> deploymentIds = new ArrayList<>();
 
   ReverseProxyImpl(Vertx vertx, ProxyConfig config) {
     this.vertx = vertx;
@@ -101,24 +106,57 @@ final class ReverseProxyImpl implements ReverseProxy {
 
   private Future<Void> deploy() {
     ReverseProxyOptions options = config.options();
-    int port = options.getPort() == 0 ? -EPHEMERAL_GROUPS.incrementAndGet() : options.getPort();
     int instances = options.getEventLoops();
+    int port = options.getPort() == 0 ? -EPHEMERAL_GROUPS.incrementAndGet() : options.getPort();
+    return deploy(port, instances).map(v -> {
+      actualPort = servers.get(0).actualPort();
+      log.info("listening on {}:{} in {} mode with {} event loop(s), {} transport; balancer {}, pool size {}, "
+              + "backends {}", options.getHost(), actualPort, options.getMode(), instances,
+          vertx.isNativeTransportEnabled() ? "native" : "NIO", config.balancer(), options.getPoolSize(),
+          registry.states());
+      return null;
+    });
+  }
+
+  /** Deploys a server verticle per event loop on {@code port}. */
+  private Future<Void> deploy(int port, int instances) {
+    ReverseProxyOptions options = config.options();
+    AtomicInteger index = new AtomicInteger();
     return vertx.deployVerticle(() -> {
-          TcpServerVerticle server = new TcpServerVerticle(options, port, connector);
-          servers.add(server);
+          int i = index.getAndIncrement();
+          int share = share(options.getPoolSize(), instances, i);
+          VerticleBase server;
+          if (options.getMode() == ProxyMode.HTTP) {
+            // At least one connection and one queue place per event loop, or its requests could never be served.
+            HttpServerVerticle http = new HttpServerVerticle(options, config.httpOptions(), port, connector,
+                Math.max(1, share), Math.max(1, share(config.httpOptions().getPoolQueue(), instances, i)),
+                config.passiveHealthOptions().isEnabled() && config.passiveHealthOptions().isCountServerErrors());
+            servers.add(http);
+            server = http;
+          } else {
+            TcpServerVerticle tcp = new TcpServerVerticle(options, port, connector, share);
+            servers.add(tcp);
+            server = tcp;
+          }
           return server;
         }, new DeploymentOptions().setInstances(instances))
         .map(id -> {
           synchronized (this) {
-            deploymentId = id;
+            deploymentIds.add(id);
             accepting = shutdown == null;
           }
-          actualPort = servers.get(0).actualPort();
-          log.info("listening on {}:{} with {} event loop(s), {} transport; balancer {}, backends {}",
-              options.getHost(), actualPort, instances, vertx.isNativeTransportEnabled() ? "native" : "NIO",
-              config.balancer(), registry.states());
           return null;
         });
+  }
+
+
+  /**
+   * Event loop {@code index}'s part of {@code total} when split over {@code parts} event loops: the pool size is per
+   * backend for the whole proxy, and each event loop keeps its own connections (a request and its backend connection
+   * share a thread), so the loops' parts add up to {@code total} (the first loops take the remainder).
+   */
+  static int share(int total, int parts, int index) {
+    return total / parts + (index < total % parts ? 1 : 0);
   }
 
   ProxyInternals internals() {
@@ -378,7 +416,7 @@ final class ReverseProxyImpl implements ReverseProxy {
    */
   private Future<Integer> drain(Duration timeout) {
     List<Future<Void>> steps = new ArrayList<>();
-    for (TcpServerVerticle server : servers) {
+    for (ProxyServer server : servers) {
       // Vert.x closes what is left at its own timeout: later than ours, a backstop that should never act.
       steps.add(server.shutdown(timeout.plus(DRAIN_BACKSTOP)));
     }
@@ -408,6 +446,8 @@ final class ReverseProxyImpl implements ReverseProxy {
   }
 
   private synchronized Future<Void> undeploy() {
-    return deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
+    List<Future<Void>> undeployed = new ArrayList<>();
+    deploymentIds.forEach(id -> undeployed.add(vertx.undeploy(id)));
+    return Future.join(undeployed).mapEmpty();
   }
 }

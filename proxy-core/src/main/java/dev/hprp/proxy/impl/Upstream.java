@@ -169,6 +169,23 @@ public abstract class Upstream {
     }
   }
 
+  /**
+   * HTTP mode: the request ended in a failure of the backend's (the proxy answered 502 or 504, or the backend
+   * answered 5xx where those count): passive health counts it as a failed connect, whatever came before, and the
+   * backend's active count drops. Once only, as {@link #release}; either ends the upstream.
+   *
+   * @param cause what went wrong, for the ejection's log line
+   */
+  public void releaseFailed(Throwable cause) {
+    if (released) {
+      return;
+    }
+    confirmed = true;
+    backend.connectFailed();
+    connector.monitor().connectFailed(backend, cause);
+    release(false);
+  }
+
   /** Closes the relayed connection from outside (a removal's drain timeout); any thread. */
   abstract void abort();
 
@@ -221,6 +238,11 @@ public abstract class Upstream {
     public void handle(AsyncResult<C> ar) {
       BackendStateImpl state = candidate;
       if (ar.failed()) {
+        if (!attempt.backendFault(ar.cause())) {
+          // Not the backend's doing (an HTTP pool queue full or timed out): no health verdict, no other backend.
+          attempt.failed(attempts);
+          return;
+        }
         state.connectFailed();
         connector.monitor().connectFailed(state, ar.cause());
         if (log.isDebugEnabled()) {

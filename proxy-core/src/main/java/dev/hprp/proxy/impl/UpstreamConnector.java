@@ -57,8 +57,19 @@ public final class UpstreamConnector {
     /** A backend accepted: relay between the client and {@code connection}; release {@code upstream} when done. */
     void connected(Upstream upstream, C connection);
 
-    /** No backend could be connected: every eligible one failed, the attempts ran out, or none is left. */
+    /**
+     * No backend could be connected: every eligible one failed, the attempts ran out, or none is left; or a dial
+     * failed for a reason that is not the backend's fault ({@link #backendFault}).
+     */
     void failed(int attempts);
+
+    /**
+     * Whether a failed {@link #dial} is the backend's fault: counted by passive health and retried on another
+     * backend. When false (HTTP mode's pool queue full or timed out) the attempts end at once with {@link #failed}.
+     */
+    default boolean backendFault(Throwable cause) {
+      return true;
+    }
 
     /** Closes a connection that is not used after all (its backend began leaving while it was being opened). */
     void discard(C connection);
@@ -80,6 +91,14 @@ public final class UpstreamConnector {
   /** The proxy's client connections: counts, records, the drain. */
   public Connections connections() {
     return connections;
+  }
+
+  /**
+   * The backends new connections may go to now (healthy, enabled, not leaving), in configuration order: what TCP
+   * mode's pool keeps connections open to. Any thread; a snapshot, never null.
+   */
+  public java.util.List<Backend> eligibleBackends() {
+    return registry.eligibleBackends();
   }
 
   BackendRegistry registry() {

@@ -1,6 +1,6 @@
 /**
- * Internal: the running proxy ({@code ReverseProxyImpl}), one server verticle per event loop, the per-connection
- * relay and its close policy ({@code TcpRelay}), the backend registry with its selector snapshots, and the health
- * monitor. Not an API: anything here may change without notice.
+ * Internal, shared by both modes: the running proxy ({@code ReverseProxyImpl}), which deploys one server verticle per
+ * event loop of its mode ({@code impl.tcp}, {@code impl.http}), the upstream connector (pick, connect, fail over,
+ * passive health, count), the backend registry with its selector snapshots, and the health monitor. Not an API: anything here may change without notice.
  */
 package dev.hprp.proxy.impl;

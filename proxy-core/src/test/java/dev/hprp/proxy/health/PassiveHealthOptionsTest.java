@@ -76,8 +76,10 @@ class PassiveHealthOptionsTest {
 
   @Test
   void toStringShowsEverySetting() {
-    assertThat(new PassiveHealthOptions().setUnejectOnActiveCheck(false).setEarlyCloseWindow(Duration.ofMillis(500)))
+    assertThat(new PassiveHealthOptions().setUnejectOnActiveCheck(false).setEarlyCloseWindow(Duration.ofMillis(500))
+            .setCountServerErrors(true))
         .hasToString("PassiveHealthOptions{enabled=true, consecutiveFailures=5, baseEjectionTime=PT30S, "
-            + "maxEjectionTime=PT5M, maxEjectedPercent=50, unejectOnActiveCheck=false, earlyCloseWindow=PT0.5S}");
+            + "maxEjectionTime=PT5M, maxEjectedPercent=50, unejectOnActiveCheck=false, earlyCloseWindow=PT0.5S, "
+            + "countServerErrors=true}");
   }
 }

@@ -103,10 +103,11 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
    * What every relay of one event loop shares. Immutable.
    *
    * @param netClient        connects to backends on this event loop
+   * @param pool             this event loop's connections opened in advance; null when the pool is off
    * @param connector        picks, connects, fails over and counts
    * @param idleTimeoutNanos a relayed connection with no traffic either way for this long is closed
    */
-  record Settings(NetClient netClient, UpstreamConnector connector, long idleTimeoutNanos) {
+  record Settings(NetClient netClient, PreconnectPool pool, UpstreamConnector connector, long idleTimeoutNanos) {
   }
 
   private final NetSocketInternal client;
@@ -171,7 +172,8 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
 
   @Override
   public Future<NetSocket> dial(Backend backend) {
-    return settings.netClient().connect(backend.port(), backend.host());
+    PreconnectPool pool = settings.pool();
+    return pool == null ? settings.netClient().connect(backend.port(), backend.host()) : pool.take(backend);
   }
 
   @Override
@@ -221,7 +223,11 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     upstreamSide = new Side(clientSide, false);
     clientSide.peer = upstreamSide;
     upstreamSide.install((NetSocketInternal) socket);
+    ArrayDeque<ByteBuf> banner = settings.pool() == null ? null : PreconnectPool.detach(socket);
     if (!upstreamSide.channel().isActive()) {
+      if (banner != null) {
+        banner.forEach(ByteBuf::release);
+      }
       // Closed between connecting and this callback: its channelInactive went by before the handler was there.
       clientSide.releaseEarly();
       upstreamSide.closed();
@@ -230,10 +236,17 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     if (connections.killed()) {
       // The drain's deadline passed while this one was connecting.
       endAs(EndState.DRAIN_TIMEOUT);
+      if (banner != null) {
+        banner.forEach(ByteBuf::release);
+      }
       clientSide.releaseEarly();
       clientSide.close();
       upstreamSide.close();
       return;
+    }
+    if (banner != null) {
+      // What a pooled backend sent before this client came (a greeting): the client's first bytes.
+      upstreamSide.relay(banner);
     }
     // Relayed even when the client already left: what it sent before closing is still delivered, then the
     // backend is ended as the client side's end requires.
@@ -475,12 +488,17 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
       if (early == null) {
         return;
       }
+      relay(early);
+      early = null;
+    }
+
+    /** Writes {@code buffers}, read earlier on this side, to the peer, in order, and flushes. */
+    void relay(ArrayDeque<ByteBuf> buffers) {
       ByteBuf buffer;
-      while ((buffer = early.poll()) != null) {
+      while ((buffer = buffers.poll()) != null) {
         count(buffer.readableBytes());
         peer.ctx.write(buffer, peer.ctx.voidPromise());
       }
-      early = null;
       peer.ctx.flush();
     }
 

@@ -1,6 +1,7 @@
 package dev.hprp.proxy.impl.tcp;
 
 import dev.hprp.proxy.ReverseProxyOptions;
+import dev.hprp.proxy.impl.ProxyServer;
 import dev.hprp.proxy.impl.UpstreamConnector;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -15,20 +16,24 @@ import java.time.Duration;
  * event loop, so a relay's two sockets share a thread and no byte crosses threads. The proxy deploys one instance
  * per event loop on the same port; Vert.x spreads accepted connections over them.
  */
-public final class TcpServerVerticle extends VerticleBase {
+public final class TcpServerVerticle extends VerticleBase implements ProxyServer {
 
   private final ReverseProxyOptions options;
   private final int port;
   private final UpstreamConnector connector;
+  private final int poolSize;
   private NetServer server;
+  private PreconnectPool pool;
 
   /**
-   * @param port the port to bind, or Vert.x's negative "shared ephemeral port" number
+   * @param port     the port to bind, or Vert.x's negative "shared ephemeral port" number
+   * @param poolSize idle connections this event loop keeps open to each backend for new clients; 0: none
    */
-  public TcpServerVerticle(ReverseProxyOptions options, int port, UpstreamConnector connector) {
+  public TcpServerVerticle(ReverseProxyOptions options, int port, UpstreamConnector connector, int poolSize) {
     this.options = options;
     this.port = port;
     this.connector = connector;
+    this.poolSize = poolSize;
   }
 
   @Override
@@ -36,7 +41,11 @@ public final class TcpServerVerticle extends VerticleBase {
     NetClient client = vertx.createNetClient(new NetClientOptions()
         .setConnectTimeout((int) options.getConnectTimeout().toMillis())
         .setTcpNoDelay(true));
-    TcpRelay.Settings settings = new TcpRelay.Settings(client, connector, options.getIdleTimeout().toNanos());
+    if (poolSize > 0) {
+      pool = new PreconnectPool(vertx, client, connector, poolSize);
+      pool.start();
+    }
+    TcpRelay.Settings settings = new TcpRelay.Settings(client, pool, connector, options.getIdleTimeout().toNanos());
     server = vertx.createNetServer(new NetServerOptions()
             .setHost(options.getHost())
             .setPort(port)
@@ -46,15 +55,24 @@ public final class TcpServerVerticle extends VerticleBase {
     return server.listen();
   }
 
+  @Override
+  public Future<?> stop() {
+    if (pool != null) {
+      pool.close();
+    }
+    return Future.succeededFuture();
+  }
+
   /**
    * Stops accepting at once; relayed connections go on (each client socket has a shutdown handler) until they end or
    * {@code timeout} is over, when Vert.x closes what is left.
    */
+  @Override
   public Future<Void> shutdown(Duration timeout) {
     return server.shutdown(timeout);
   }
 
-  /** The bound port; valid once started. */
+  @Override
   public int actualPort() {
     return server.actualPort();
   }

@@ -1,0 +1,136 @@
+package dev.hprp.proxy.impl.http;
+
+import dev.hprp.proxy.HttpOptions;
+import dev.hprp.proxy.ReverseProxyOptions;
+import dev.hprp.proxy.impl.ProxyServer;
+import dev.hprp.proxy.impl.UpstreamConnector;
+import io.netty.channel.ChannelPipeline;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.Http1ServerConfig;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.net.impl.ConnectionBase;
+import io.vertx.core.net.impl.SocketAddressImpl;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * HTTP mode on one event loop: an {@link HttpServer} for clients and an {@link io.vertx.core.http.HttpClient} whose
+ * pool holds this loop's share of the keep-alive connections to each backend, both on this verticle's event loop, so
+ * a request and the backend connection serving it share a thread. The proxy deploys one instance per event loop on
+ * the same port.
+ *
+ * <p>The pool is Vert.x's own: {@link PoolOptions#setHttp1MaxSize} connections per backend for this client (the
+ * proxy's {@code poolSize} split over the event loops), {@link PoolOptions#setMaxWaitQueueSize} requests waiting for
+ * one (the {@code poolQueue} split likewise), idle connections closed after the keep-alive timeout.
+ */
+public final class HttpServerVerticle extends VerticleBase implements ProxyServer {
+
+  /** Response heads from backends may be larger than what clients may send: cookies, CSP and the like. */
+  private static final int MAX_RESPONSE_HEADER_SIZE = 64 * 1024;
+
+  private final ReverseProxyOptions options;
+  private final HttpOptions http;
+  private final int port;
+  private final UpstreamConnector connector;
+  private final int poolSize;
+  private final int poolQueue;
+  private final boolean countServerErrors;
+  private HttpServer server;
+  private HttpClientAgent client;
+
+  /**
+   * @param port              the port to bind, or Vert.x's negative "shared ephemeral port" number
+   * @param poolSize          this event loop's connections per backend, at least 1
+   * @param poolQueue         this event loop's requests waiting per backend, at least 1
+   * @param countServerErrors whether a backend's 5xx counts as a failure for passive health
+   */
+  public HttpServerVerticle(ReverseProxyOptions options, HttpOptions http, int port, UpstreamConnector connector,
+      int poolSize, int poolQueue, boolean countServerErrors) {
+    this.options = options;
+    this.http = http;
+    this.port = port;
+    this.connector = connector;
+    this.poolSize = poolSize;
+    this.poolQueue = poolQueue;
+    this.countServerErrors = countServerErrors;
+  }
+
+  @Override
+  public Future<?> start() {
+    client = vertx.httpClientBuilder()
+        .with(new HttpClientOptions()
+            .setConnectTimeout((int) options.getConnectTimeout().toMillis())
+            .setKeepAlive(true)
+            .setKeepAliveTimeout((int) http.getKeepAliveTimeout().toSeconds())
+            .setPipelining(false)
+            .setTcpNoDelay(true)
+            .setMaxHeaderSize(MAX_RESPONSE_HEADER_SIZE))
+        .with(new PoolOptions()
+            .setHttp1MaxSize(poolSize)
+            .setMaxWaitQueueSize(poolQueue)
+            .setCleanerPeriod(1000))
+        .build();
+    HttpExchange.Settings settings = new HttpExchange.Settings(context, client, connector,
+        http.getPoolQueueTimeout().plus(options.getConnectTimeout()).toMillis(), http.getResponseTimeout().toMillis(),
+        http.isForwardedHeaders(), http.isVia(), countServerErrors);
+    Http1ServerConfig decoding = new Http1ServerConfig()
+        .setMaxHeaderSize(http.getMaxHeaderSize())
+        .setMaxInitialLineLength(http.getMaxHeaderSize())
+        .setMaxChunkSize(HttpServerOptions.DEFAULT_MAX_CHUNK_SIZE)
+        .setDecoderInitialBufferSize(HttpServerOptions.DEFAULT_DECODER_INITIAL_BUFFER_SIZE);
+    long headTimeoutNanos = http.getRequestHeaderTimeout().toNanos();
+    server = vertx.createHttpServer(new HttpServerOptions()
+            .setTcpNoDelay(true)
+            .setAcceptBacklog(4096)
+            .setMaxHeaderSize(http.getMaxHeaderSize())
+            .setMaxInitialLineLength(http.getMaxHeaderSize())
+            // The proxy answers 100 Continue itself and drops Expect: a backend that ignores it cannot stall
+            // the upload (curl waits a second for a 100 that never comes), as nginx does.
+            .setHandle100ContinueAutomatically(true)
+            .setHttp2ClearTextEnabled(false) // an Upgrade: h2c is a header to drop, not an offer to take
+            .setCompressionSupported(false)
+            .setDecompressionSupported(false)
+            .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, options.getIdleTimeout().toMillis()))
+            .setIdleTimeoutUnit(TimeUnit.MILLISECONDS))
+        .connectionHandler(connection -> guard(connection, decoding, headTimeoutNanos))
+        .invalidRequestHandler(InvalidRequests::answer)
+        .requestHandler(request -> HttpExchange.start(request, settings));
+    // Built directly: SocketAddress.inetSocketAddress refuses the negative "shared ephemeral port" number, which
+    // Vert.x's server sharing understands (each server on port 0 would bind a port of its own).
+    return server.listen(new SocketAddressImpl(port, options.getHost()));
+  }
+
+  /**
+   * Tightens a client connection's pipeline before it reads a byte: the strict decoder (a request with both
+   * {@code Content-Length} and {@code Transfer-Encoding} is refused, not repaired) and the request head timeout.
+   */
+  private static void guard(HttpConnection connection, Http1ServerConfig decoding, long headTimeoutNanos) {
+    if (!(connection instanceof ConnectionBase base)) {
+      return;
+    }
+    ChannelPipeline pipeline = base.channel().pipeline();
+    if (pipeline.get(StrictRequestDecoder.VERTX_DECODER) == null) {
+      return;
+    }
+    pipeline.replace(StrictRequestDecoder.VERTX_DECODER, StrictRequestDecoder.VERTX_DECODER,
+        new StrictRequestDecoder(decoding));
+    HeadTimeout.install(pipeline, headTimeoutNanos);
+  }
+
+  /** Stops accepting; requests in flight finish (Vert.x closes idle keep-alive connections) until {@code timeout}. */
+  @Override
+  public Future<Void> shutdown(Duration timeout) {
+    return server.shutdown(timeout);
+  }
+
+  @Override
+  public int actualPort() {
+    return server.actualPort();
+  }
+}
