@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /**
  * One backend for as long as it is in the proxy, from its addition to the end of its removal: its configuration,
@@ -155,6 +156,11 @@ final class BackendStateImpl implements BackendState {
   /** Closes every relayed connection still open; they report their close as usual. */
   void abortAll() {
     open.forEach(Upstream::abort);
+  }
+
+  /** Runs {@code action} on every relayed connection open now (weakly consistent, as a concurrent set's view). */
+  void forEachOpen(Consumer<Upstream> action) {
+    open.forEach(action);
   }
 
   void connectFailed() {

@@ -6,6 +6,8 @@ import dev.hprp.proxy.BackendStatus;
 import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
+import dev.hprp.proxy.fault.Fault;
+import dev.hprp.proxy.fault.FaultHandle;
 import dev.hprp.proxy.impl.tcp.TcpServerVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -44,6 +46,7 @@ final class ReverseProxyImpl implements ReverseProxy {
   private final BackendRegistry registry;
   private final HealthMonitor monitor;
   private final UpstreamConnector connector;
+  private final FaultRegistry faults;
   /** The backends configured at build time, admitted by {@link #start()}. */
   private final List<BackendStateImpl> configured = new ArrayList<>();
   private final List<TcpServerVerticle> servers = new CopyOnWriteArrayList<>();
@@ -61,7 +64,8 @@ final class ReverseProxyImpl implements ReverseProxy {
         config.passiveHealthOptions());
     long earlyCloseWindow = config.passiveHealthOptions().isEnabled()
         ? config.passiveHealthOptions().getEarlyCloseWindow().toNanos() : 0;
-    this.connector = new UpstreamConnector(registry, monitor, config.options().getMaxConnectAttempts(),
+    this.faults = new FaultRegistry(vertx, registry);
+    this.connector = new UpstreamConnector(registry, monitor, faults, config.options().getMaxConnectAttempts(),
         earlyCloseWindow);
     for (Backend backend : config.backends()) {
       configured.add(registry.add(newState(backend)));
@@ -267,6 +271,20 @@ final class ReverseProxyImpl implements ReverseProxy {
     all.addAll(readditions);
     all.add(rebuilt);
     return Future.all(all).mapEmpty();
+  }
+
+  @Override
+  public Future<FaultHandle> addFault(Fault fault) {
+    Objects.requireNonNull(fault, "fault");
+    if (isClosed()) {
+      return closedFailure();
+    }
+    return faults.add(fault);
+  }
+
+  @Override
+  public List<FaultHandle> faults() {
+    return faults.handles();
   }
 
   private synchronized boolean isClosed() {

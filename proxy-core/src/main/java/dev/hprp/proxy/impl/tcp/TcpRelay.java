@@ -1,9 +1,11 @@
 package dev.hprp.proxy.impl.tcp;
 
 import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.impl.ActiveFault;
 import dev.hprp.proxy.impl.Upstream;
 import dev.hprp.proxy.impl.UpstreamConnector;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.net.NetClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -49,13 +51,17 @@ import org.slf4j.LoggerFactory;
  * the other, which is then closed. A side that fails (a reset, a read or write error) closes both at once, since
  * nothing more can be delivered. No traffic either way for the idle timeout closes both. When both sockets are
  * closed the {@link Upstream} is released, exactly once.
+ *
+ * <p>Faults ({@link dev.hprp.proxy.fault.Fault}): a connection reads the proxy's faults once, when its backend is
+ * connected, and is told of changes later ({@link #faultsChanged()}); a data fault that acts on it puts a stage in the
+ * pipeline of the socket it writes to ({@link RelayFaults}). Without faults, nothing here differs.
  */
 final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
 
   private static final Logger log = LoggerFactory.getLogger(TcpRelay.class);
 
-  /** Name of the relay's handler in each socket's pipeline. */
-  private static final String HANDLER_NAME = "hprp-relay";
+  /** Name of the relay's handler in each socket's pipeline; fault stages go just before it. */
+  static final String HANDLER_NAME = "hprp-relay";
 
   /** Sends a FIN once what was written before has been flushed; on a failed flush the socket is closing anyway. */
   private static final ChannelFutureListener SHUTDOWN_OUTPUT = flushed -> {
@@ -101,6 +107,10 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
   private Side endedFirst;
   private long lastActivityNanos;
   private ScheduledFuture<?> idleCheck;
+  /** The faults met; null until the first one is. */
+  private RelayFaults faults;
+  /** A fault cut the connection: however it ended, the backend is not to blame. */
+  private boolean faultEnded;
 
   private TcpRelay(NetSocketInternal client, Settings settings) {
     this.client = client;
@@ -168,6 +178,11 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
       upstreamSide.closed();
       return;
     }
+    ActiveFault[] active = settings.connector().faults().active();
+    if (active.length != 0) {
+      // Before the first bytes go: they meet the faults too.
+      applyFaults(active);
+    }
     // Relayed even when the client already left: what it sent before closing is still delivered, then the
     // backend is ended as the client side's end requires.
     clientSide.relayEarly();
@@ -181,6 +196,54 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     lastActivityNanos = System.nanoTime();
     scheduleIdleCheck(settings.idleTimeoutNanos());
     clientSide.channel().config().setAutoRead(upstreamSide.channel().isWritable());
+  }
+
+  @Override
+  public Future<Void> faultsChanged() {
+    Promise<Void> applied = Promise.promise();
+    clientSide.channel().eventLoop().execute(() -> {
+      if (clientSide.open && upstreamSide.open) {
+        applyFaults(settings.connector().faults().active());
+      }
+      applied.complete();
+    });
+    return applied.future();
+  }
+
+  private void applyFaults(ActiveFault[] active) {
+    if (faults == null) {
+      if (active.length == 0) {
+        return;
+      }
+      faults = new RelayFaults(this, settings.connector().faults(), upstream.backend());
+    }
+    faults.apply(active);
+  }
+
+  Channel clientChannel() {
+    return clientSide.channel();
+  }
+
+  Channel backendChannel() {
+    return upstreamSide.channel();
+  }
+
+  /** A fault closes the connection: each socket gets what it was given, then a FIN. */
+  void faultClose() {
+    faultEnded = true;
+    if (clientSide.open) {
+      clientSide.closeAfterFlush();
+    }
+    if (upstreamSide.open) {
+      upstreamSide.closeAfterFlush();
+    }
+  }
+
+  /** A fault resets the connection: both sockets close at once with an RST. */
+  void faultReset() {
+    faultEnded = true;
+    clientSide.reset();
+    upstreamSide.reset();
   }
 
   private void scheduleIdleCheck(long delayNanos) {
@@ -209,7 +272,7 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     if (idleCheck != null) {
       idleCheck.cancel(false);
     }
-    upstream.release(endedFirst == upstreamSide);
+    upstream.release(!faultEnded && endedFirst == upstreamSide);
     if (log.isDebugEnabled()) {
       log.debug("{} <-> {}: closed", client.remoteAddress(), upstream.backend());
     }
@@ -409,6 +472,14 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
      */
     void close() {
       ctx.close();
+    }
+
+    /** Closes this socket now with an RST (SO_LINGER 0), unsent bytes and all. */
+    void reset() {
+      if (open) {
+        ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+        ctx.close();
+      }
     }
   }
 }
