@@ -46,7 +46,11 @@ abstract class HoldingStage extends FaultStage {
     arrived(write);
     held.add(write);
     heldBytes += buffer.readableBytes();
-    release();
+    if (timer == null) {
+      release();
+    } else {
+      updateWritability(); // the timer is set: the schedule goes on then
+    }
   }
 
   /** A write joins the queue: set what the schedule needs (its due time, say). */
@@ -60,11 +64,8 @@ abstract class HoldingStage extends FaultStage {
    */
   abstract long releaseDue(long now);
 
-  /** Runs the schedule now, and sets the timer for the next release unless one is set. */
+  /** Runs the schedule now, and sets the timer for the next release when something is still held. */
   private void release() {
-    if (timer != null) {
-      return;
-    }
     long wait = releaseDue(System.nanoTime());
     updateWritability();
     if (!held.isEmpty()) {
