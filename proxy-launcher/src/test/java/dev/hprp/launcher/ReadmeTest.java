@@ -11,6 +11,7 @@ import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.balancer.Balancer;
 import dev.hprp.proxy.health.HealthCheck;
 import dev.hprp.proxy.health.HealthCheckOptions;
+import dev.hprp.proxy.testing.ReadmeBlocks;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
@@ -24,11 +25,8 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -46,9 +44,8 @@ import picocli.CommandLine.Model.OptionSpec;
 class ReadmeTest {
 
   private static final Logger log = LoggerFactory.getLogger(ReadmeTest.class);
-  private static final Path README = Path.of(System.getProperty("hprp.readme", "../README.md"));
+  private static final Path README = ReadmeBlocks.readme();
   private static final Path SELF = Path.of("src/test/java/dev/hprp/launcher/ReadmeTest.java");
-  private static final Pattern EXAMPLE = Pattern.compile("(?s)\n( *)// README-BEGIN\n(.*?)\n *// README-END\n");
 
   @Test
   void embeddingExampleRunsAsWritten(Vertx backendVertx) {
@@ -103,15 +100,8 @@ class ReadmeTest {
   }
 
   @Test
-  void readmeShowsTheExampleVerbatim() throws IOException {
-    String readme = Files.readString(README);
-    List<String> blocks = exampleBlocks(Files.readString(SELF));
-
-    assertThat(blocks).hasSize(3);
-    for (String block : blocks) {
-      assertThat(readme).as("README.md shows this block as written in ReadmeTest")
-          .contains("```java\n" + block + "\n```\n");
-    }
+  void readmeShowsTheExampleVerbatim() {
+    ReadmeBlocks.assertShown(SELF, 3);
   }
 
   @Test
@@ -141,18 +131,5 @@ class ReadmeTest {
     for (String name : new BalancerConverter()) {
       assertThat(readme).contains("| `" + name + "` |");
     }
-  }
-
-  /** The marked regions of {@code source}, each with its common indentation removed. */
-  private static List<String> exampleBlocks(String source) {
-    List<String> blocks = new ArrayList<>();
-    Matcher m = EXAMPLE.matcher(source);
-    while (m.find()) {
-      int indent = m.group(1).length();
-      blocks.add(m.group(2).lines()
-          .map(line -> line.length() >= indent ? line.substring(indent) : line.strip())
-          .collect(Collectors.joining("\n")));
-    }
-    return blocks;
   }
 }

@@ -195,8 +195,9 @@ final class FaultStages {
       super.handlerAdded(ctx);
       if (limit == 0) {
         cut = true;
-        // After the task that installs it: that task may still hand the connection its first bytes.
-        ctx.executor().execute(() -> owner.cut(ctx.channel(), reset));
+        // Nothing to deliver first, so no wait; but after the task that installs it, which may still hand the
+        // connection its first bytes.
+        ctx.executor().execute(() -> owner.cut(ctx.channel(), reset, false));
       }
     }
 
@@ -233,7 +234,7 @@ final class FaultStages {
       passed = limit;
       cut = true;
       ctx.write(last, promise);
-      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(flushed -> owner.cut(ctx.channel(), reset));
+      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(flushed -> owner.cut(ctx.channel(), reset, true));
     }
 
     @Override

@@ -126,17 +126,19 @@ final class RelayFaults {
 
   /**
    * A {@link FaultStages.Cut} reached its limit on {@code channel}, whose bytes are flushed: close the connection,
-   * or reset it once the kernel has sent them.
+   * or reset it, at once or ({@code delivered}) once the kernel has sent those bytes.
    */
-  void cut(Channel channel, boolean reset) {
+  void cut(Channel channel, boolean reset, boolean delivered) {
     if (cutting) {
       return;
     }
     cutting = true;
     if (!reset) {
       relay.faultClose();
-    } else {
+    } else if (delivered) {
       resetWhenSent(channel, System.nanoTime() + RESET_WAIT_NANOS);
+    } else {
+      relay.faultReset();
     }
   }
 

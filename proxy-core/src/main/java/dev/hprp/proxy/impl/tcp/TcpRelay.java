@@ -14,6 +14,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.DuplexChannel;
@@ -201,11 +202,13 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
   @Override
   public Future<Void> faultsChanged() {
     Promise<Void> applied = Promise.promise();
-    clientSide.channel().eventLoop().execute(() -> {
+    EventLoop loop = clientSide.channel().eventLoop();
+    loop.execute(() -> {
       if (clientSide.open && upstreamSide.open) {
         applyFaults(settings.connector().faults().active());
       }
-      applied.complete();
+      // Behind what the faults queued on this loop as they took hold (a reset at 0 bytes): done when it is.
+      loop.execute(applied::complete);
     });
     return applied.future();
   }
