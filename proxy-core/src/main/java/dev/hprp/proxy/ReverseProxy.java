@@ -88,9 +88,10 @@ public interface ReverseProxy {
    * and health.
    *
    * @param id           the backend's {@link Backend#id() id}, {@code host:port} ({@code [::1]:3001} for IPv6)
-   * @param drainTimeout how long its connections may go on; {@link Duration#ZERO} closes them at once
+   * @param drainTimeout how long its connections may go on, 0 to 7 days; {@link Duration#ZERO} closes them at once
    * @return completes when its last connection has closed and its id is gone from {@link #backends()}; fails with
-   *     {@link IllegalArgumentException} naming {@code id} when no such backend is present
+   *     {@link IllegalArgumentException} naming {@code id} when no such backend is present, or naming the drain
+   *     timeout when it is out of range
    */
   Future<Void> removeBackend(String id, Duration drainTimeout);
 
@@ -124,9 +125,12 @@ public interface ReverseProxy {
    * most {@code drainTimeout}) what is gone. Idempotent: calling it again with the same set changes nothing. All
    * changes of one call take effect together, in one new selector.
    *
-   * @param desired the whole set, at least one backend, no id twice
+   * @param desired      the whole set, at least one backend, no id twice
+   * @param drainTimeout how long the connections of each removed backend may go on, 0 to 7 days
    * @return completes when every addition is in rotation and every removal has completed; fails with
-   *     {@link IllegalArgumentException} (and changes nothing) when {@code desired} is empty or repeats an id
+   *     {@link IllegalArgumentException} (and changes nothing) when {@code desired} is empty or repeats an id, or
+   *     the drain timeout is out of range. A backend of {@code desired} still being removed by an earlier call is
+   *     added again, fresh, once that removal has completed
    */
   Future<Void> updateBackends(List<Backend> desired, Duration drainTimeout);
 

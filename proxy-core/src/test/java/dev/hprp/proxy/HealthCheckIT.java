@@ -120,4 +120,38 @@ class HealthCheckIT {
       assertThat(transition.reason()).startsWith("ejected for 30s after 2 consecutive connect failures: ");
     });
   }
+
+  @Test
+  void passiveEjectionEndsOncePassingActiveChecksRiseAgain(Vertx vertx) {
+    // An ejection of minutes: only the active checks can bring the backend back within the bound below.
+    proxy = ReverseProxy.builder(vertx)
+        .backends(backends.stream().map(TestBackend::backend).toList())
+        .healthCheck(HealthCheck.tcpConnect(), new HealthCheckOptions()
+            .setInterval(INTERVAL).setTimeout(TIMEOUT).setFall(FALL).setRise(2).setJitter(0))
+        .passiveHealth(new PassiveHealthOptions().setConsecutiveFailures(1)
+            .setBaseEjectionTime(Duration.ofMinutes(5)).setMaxEjectionTime(Duration.ofMinutes(5)))
+        .onBackendEvent(healthChanges)
+        .with(new ReverseProxyOptions().setHost("127.0.0.1").setPort(0))
+        .build();
+    proxy.start().await();
+
+    backends.get(1).close().await();
+    // Clients meet the refusing backend before the probes do: one refused connect ejects it.
+    Awaitility.await().atMost(SCHEDULING_SLACK).until(() -> {
+      answers(vertx, 3);
+      return healthOfB() != BackendHealth.UP;
+    });
+    backends.get(1).restart().await();
+    long restarted = System.nanoTime();
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> healthOfB() == BackendHealth.UP);
+
+    assertThat(Duration.ofNanos(System.nanoTime() - restarted)).as("back within interval x rise + one interval")
+        .isLessThan(INTERVAL.multipliedBy(3).plus(TIMEOUT).plus(SCHEDULING_SLACK));
+    assertThat(answers(vertx, 6)).contains("b");
+    Awaitility.await().atMost(SCHEDULING_SLACK).until(() -> transitions.stream()
+        .anyMatch(t -> t.to() == BackendHealth.UP));
+    assertThat(transitions.get(0).to()).isEqualTo(BackendHealth.EJECTED);
+    assertThat(transitions).last().extracting(BackendEvent.HealthChanged::reason).asString()
+        .startsWith("passed 2 consecutive health checks");
+  }
 }

@@ -10,6 +10,7 @@ import dev.hprp.proxy.testing.Clients;
 import dev.hprp.proxy.testing.LoadClient;
 import dev.hprp.proxy.testing.Payloads;
 import dev.hprp.proxy.testing.TestBackend;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -217,8 +218,12 @@ class LiveBackendsIT {
     TestBackend c = echo(vertx);
     TestBackend d = echo(vertx);
     AtomicInteger selectorsBuilt = new AtomicInteger();
+    AtomicInteger builtOnEventLoops = new AtomicInteger();
     Balancer counting = candidates -> {
       selectorsBuilt.incrementAndGet();
+      if (Context.isOnEventLoopThread()) {
+        builtOnEventLoops.incrementAndGet();
+      }
       return Balancer.roundRobin().newSelector(candidates);
     };
     proxy = ReverseProxy.builder(vertx)
@@ -231,7 +236,8 @@ class LiveBackendsIT {
     List<Backend> desired = List.of(b.backend(), c.backend(), new Backend("127.0.0.1", d.port(), 2));
 
     int before = selectorsBuilt.get();
-    proxy.updateBackends(desired, Duration.ofSeconds(10)).await();
+    // Called on an event loop, as a discovery source would: the selector is still built elsewhere.
+    Clients.onEventLoop(vertx, () -> proxy.updateBackends(desired, Duration.ofSeconds(10))).await();
     assertThat(selectorsBuilt.get() - before).as("selectors built for one update").isEqualTo(1);
     assertThat(ids()).containsExactly(b.backend().id(), c.backend().id(), d.backend().id());
     load(vertx, 4, 40).done().await();
@@ -247,6 +253,7 @@ class LiveBackendsIT {
     assertThat(selectorsBuilt.get()).as("the same set again builds nothing").isEqualTo(before);
     assertThat(ids()).containsExactly(b.backend().id(), c.backend().id(), d.backend().id());
     assertThat(proxy.backends().get(2).totalConnections()).as("d kept its state").isEqualTo(20);
+    assertThat(builtOnEventLoops.get()).as("selectors built on an event loop").isZero();
   }
 
   @Test

@@ -73,9 +73,30 @@ class LauncherJarIT {
         .until(() -> Files.readString(stderr).matches("(?s).* DEBUG TcpRelay - .* <-> 127\\.0\\.0\\.1:\\d+: closed.*"));
   }
 
+  @Test
+  void versionNamesTheNettyTheJarRunsOn() throws Exception {
+    Process version = new ProcessBuilder(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar().toString(), "--version")
+        .redirectErrorStream(true)
+        .start();
+    String output = new String(version.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(version.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(version.exitValue()).as(output).isZero();
+
+    // Read at run time from the jar's merged META-INF/io.netty.versions.properties: one version for all its Netty
+    // modules (a mix would print "mixed (...)"), the one the BOM pins, the one this build's class path has.
+    String netty = io.netty.util.Version.identify().get("netty-common").artifactVersion();
+    assertThat(netty).isEqualTo(System.getProperty("hprp.nettyVersion"));
+    assertThat(output).contains("Vert.x " + Version.vertx() + ", Netty " + netty + ", Java ");
+  }
+
+  private static Path jar() {
+    return Path.of(System.getProperty("hprp.jar", "target/hprp.jar"));
+  }
+
   /** Starts {@code hprp.jar --demo} on a free loopback port and returns the match of its start-up line. */
   private Matcher start(String... flags) throws IOException, InterruptedException {
-    Path jar = Path.of(System.getProperty("hprp.jar", "target/hprp.jar"));
+    Path jar = jar();
     stderr = Files.createTempFile("hprp-it", ".err");
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),

@@ -103,8 +103,8 @@ public final class Fault {
   /**
    * See {@link Fault#latency}.
    *
-   * @param base   0-{@link #MAX_DURATION}
-   * @param jitter 0-{@link #MAX_DURATION}
+   * @param base   0-{@link Fault#MAX_DURATION}
+   * @param jitter 0-{@link Fault#MAX_DURATION}
    */
   public record Latency(Duration base, Duration jitter) implements Effect {
     /** Checks the ranges. */
@@ -140,7 +140,7 @@ public final class Fault {
    * See {@link Fault#slicer}.
    *
    * @param maxBytes 1 or more
-   * @param delay    0-{@link #MAX_DURATION}
+   * @param delay    0-{@link Fault#MAX_DURATION}
    */
   public record Slicer(int maxBytes, Duration delay) implements Effect {
     /** Checks the ranges. */
@@ -222,7 +222,7 @@ public final class Fault {
   /**
    * See {@link Fault#stall}.
    *
-   * @param duration 0-{@link #MAX_DURATION}
+   * @param duration 0-{@link Fault#MAX_DURATION}
    */
   public record Stall(Duration duration) implements Effect {
     /** Checks the range. */
@@ -239,7 +239,7 @@ public final class Fault {
   /**
    * See {@link Fault#connectDelay}.
    *
-   * @param delay 0-{@link #MAX_DURATION}
+   * @param delay 0-{@link Fault#MAX_DURATION}
    */
   public record ConnectDelay(Duration delay) implements Effect {
     /** Checks the range. */
@@ -289,8 +289,8 @@ public final class Fault {
    * (up to 64 KiB and more); the end of the direction is delayed like a chunk. Bandwidth is bounded by the hold
    * limit: at most {@value #HOLD_LIMIT_BYTES} bytes in flight per {@code base}.
    *
-   * @param base   the least delay, 0-{@link #MAX_DURATION}
-   * @param jitter the most added at random, 0-{@link #MAX_DURATION}
+   * @param base   the least delay, 0-{@link Fault#MAX_DURATION}
+   * @param jitter the most added at random, 0-{@link Fault#MAX_DURATION}
    */
   public static Fault latency(Duration base, Duration jitter) {
     return of(new Latency(base, jitter));
@@ -316,7 +316,7 @@ public final class Fault {
    * slower than the pieces come may still get several at once.
    *
    * @param maxBytes largest piece, 1 or more
-   * @param delay    time between pieces, 0-{@link #MAX_DURATION}
+   * @param delay    time between pieces, 0-{@link Fault#MAX_DURATION}
    */
   public static Fault slicer(int maxBytes, Duration delay) {
     return of(new Slicer(maxBytes, delay));
@@ -379,7 +379,7 @@ public final class Fault {
    * fault's addition for one already open): nothing is passed on meanwhile; what arrives is held (up to the hold
    * limit) and passed on, in order, when the time is up; from then on bytes pass as usual.
    *
-   * @param duration 0-{@link #MAX_DURATION}
+   * @param duration 0-{@link Fault#MAX_DURATION}
    */
   public static Fault stall(Duration duration) {
     return of(new Stall(duration));
@@ -389,7 +389,7 @@ public final class Fault {
    * Delays each connect to a backend by {@code delay}, as a slow network delays the handshake: the connect starts
    * that much later (the proxy's connect timeout counts from then), and the client's first bytes wait for it.
    *
-   * @param delay 0-{@link #MAX_DURATION}
+   * @param delay 0-{@link Fault#MAX_DURATION}
    */
   public static Fault connectDelay(Duration delay) {
     return of(new ConnectDelay(delay));

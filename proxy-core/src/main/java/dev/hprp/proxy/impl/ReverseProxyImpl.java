@@ -4,6 +4,7 @@ import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendAdminState;
 import dev.hprp.proxy.BackendStatus;
 import dev.hprp.proxy.Durations;
+import dev.hprp.proxy.Ranges;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.fault.Fault;
@@ -112,6 +113,11 @@ final class ReverseProxyImpl implements ReverseProxy {
         });
   }
 
+  /** The connector every server of this proxy uses; for tests that drive it without sockets. */
+  UpstreamConnector connector() {
+    return connector;
+  }
+
   @Override
   public int actualPort() {
     int port = actualPort;
@@ -145,23 +151,28 @@ final class ReverseProxyImpl implements ReverseProxy {
   @Override
   public Future<Void> removeBackend(String id, Duration drainTimeout) {
     Objects.requireNonNull(id, "id");
-    Objects.requireNonNull(drainTimeout, "drainTimeout");
-    if (drainTimeout.isNegative()) {
-      return Future.failedFuture(new IllegalArgumentException("drainTimeout: " + drainTimeout
-          + " (expected: 0 or more)"));
-    }
     try {
-      return remove(registry.require(id), drainTimeout);
+      BackendStateImpl state = registry.require(id);
+      Future<Void> removal = remove(state, checkDrainTimeout(drainTimeout));
+      registry.rebuild();
+      return removal;
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
   }
 
-  /** Begins a removal: no new connection from now; the rest are closed at {@code drainTimeout}. */
+  /** A drain timeout is 0 (close at once) to a week. */
+  private static Duration checkDrainTimeout(Duration drainTimeout) {
+    return Ranges.check("drainTimeout", drainTimeout, Duration.ZERO, Duration.ofDays(7));
+  }
+
+  /**
+   * Begins a removal: no new connection from now (picks skip it before any new selector is built; the caller asks
+   * for one); the rest are closed at {@code drainTimeout}.
+   */
   private Future<Void> remove(BackendStateImpl state, Duration drainTimeout) {
     monitor.stop(state);
     Future<Void> removal = registry.beginRemoval(state);
-    registry.rebuild();
     if (!removal.isComplete()) {
       long timer = vertx.setTimer(Math.max(1, drainTimeout.toMillis()), id -> {
         if (state.activeConnections() > 0) {
@@ -179,9 +190,7 @@ final class ReverseProxyImpl implements ReverseProxy {
   public Future<Void> setWeight(String id, int weight) {
     Objects.requireNonNull(id, "id");
     try {
-      if (weight < 1 || weight > Backend.MAX_WEIGHT) {
-        throw new IllegalArgumentException("weight: " + weight + " (expected: 1-" + Backend.MAX_WEIGHT + ")");
-      }
+      Ranges.check("weight", weight, 1, Backend.MAX_WEIGHT);
       return registry.setWeight(registry.require(id), weight) ? registry.rebuild() : Future.succeededFuture();
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
@@ -210,7 +219,6 @@ final class ReverseProxyImpl implements ReverseProxy {
   @Override
   public Future<Void> updateBackends(List<Backend> desired, Duration drainTimeout) {
     Objects.requireNonNull(desired, "desired");
-    Objects.requireNonNull(drainTimeout, "drainTimeout");
     Map<String, Backend> wanted = new HashMap<>();
     for (Backend backend : desired) {
       if (wanted.put(Objects.requireNonNull(backend, "desired backend").id(), backend) != null) {
@@ -220,9 +228,10 @@ final class ReverseProxyImpl implements ReverseProxy {
     if (wanted.isEmpty()) {
       return Future.failedFuture(new IllegalArgumentException("backends: none (expected: at least one)"));
     }
-    if (drainTimeout.isNegative()) {
-      return Future.failedFuture(new IllegalArgumentException("drainTimeout: " + drainTimeout
-          + " (expected: 0 or more)"));
+    try {
+      checkDrainTimeout(drainTimeout);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
     }
     if (isClosed()) {
       return closedFailure();

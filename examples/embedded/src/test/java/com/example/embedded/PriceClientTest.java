@@ -1,4 +1,4 @@
-package dev.hprp.proxy.junit5.example;
+package com.example.embedded;
 
 // README-BEGIN
 import static org.junit.jupiter.api.Assertions.assertEquals;
