@@ -67,7 +67,10 @@ public final class Fault {
     /** The bytes the backend sends, on their way to the client. */
     TO_CLIENT;
 
-    /** Whether a fault narrowed to this direction acts on {@code direction} ({@link #TO_BACKEND} or {@link #TO_CLIENT}). */
+    /**
+     * Whether a fault narrowed to this direction acts on {@code direction}, {@link #TO_BACKEND} or
+     * {@link #TO_CLIENT}.
+     */
     public boolean includes(Direction direction) {
       return this == BOTH || this == direction;
     }

@@ -7,9 +7,9 @@ import io.vertx.core.Future;
 /**
  * The protocol-independent step between a client and a backend: select a backend (skipping those already tried),
  * connect, fail over to another backend when the connect fails, feed passive health, and count; connect faults
- * ({@link dev.hprp.proxy.fault.Fault#refuseFirst}, {@link dev.hprp.proxy.fault.Fault#connectDelay}) act here. TCP mode calls it
- * once per client connection; whatever the protocol, it gets an {@link Upstream} that releases the backend's
- * active count exactly once.
+ * ({@link dev.hprp.proxy.fault.Fault#refuseFirst}, {@link dev.hprp.proxy.fault.Fault#connectDelay}) act here. TCP
+ * mode calls it once per client connection; whatever the protocol, it gets an {@link Upstream} that releases the
+ * backend's active count exactly once.
  *
  * <p>Thread-safe and shared by every event loop; all per-connection state lives in the {@link Upstream}.
  */

@@ -231,7 +231,9 @@ class FaultsIT {
     }
 
     assertThat(received).isPositive();
-    assertThat(worst).as("bytes inside the proxy").isLessThan(4L * MIB);
+    // The hold limit (1 MiB), a read batch past it, and what was passed on but not yet read: a few MiB. Without the
+    // limit, tens of MiB within the second.
+    assertThat(worst).as("bytes inside the proxy").isLessThan(8L * MIB);
     assertThat(streamer.writeQueueFullCount()).as("the backend felt backpressure").isPositive();
   }
 

@@ -15,8 +15,8 @@ import java.util.Locale;
 /**
  * How many bytes the kernel still holds for a TCP connection's peer (not yet sent, or sent and not acknowledged),
  * from Linux's {@code /proc/net/tcp} and {@code /proc/net/tcp6} ({@code tx_queue}). A reset throws those bytes away,
- * so {@link dev.hprp.proxy.fault.Fault#resetAfter} waits for this to reach 0 before it resets; neither Java nor Netty's transports tell it
- * otherwise (Netty's {@code TCP_INFO} has no count of unsent bytes).
+ * so {@link dev.hprp.proxy.fault.Fault#resetAfter} waits for this to reach 0 before it resets; neither Java nor
+ * Netty's transports tell it otherwise (Netty's {@code TCP_INFO} has no count of unsent bytes).
  *
  * <p>Blocking (it reads a file that lists every TCP socket of the network namespace): call it off the event loop.
  * Stateless and thread-safe.
