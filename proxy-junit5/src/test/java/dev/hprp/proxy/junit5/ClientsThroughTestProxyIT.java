@@ -28,9 +28,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link TestProxy} without JUnit's help, in front of an HTTP service, with the clients a test would use: the JDK's
- * {@link HttpClient}, and a plain socket for a raw stream.
+ * {@link HttpClient}, and a plain socket for a raw stream. (Not named {@code TestProxy...}: Surefire would take a
+ * class whose name starts with "Test" for a unit test and run it twice.)
  */
-class TestProxyIT {
+class ClientsThroughTestProxyIT {
 
   private static final int MIB = 1024 * 1024;
 
