@@ -13,11 +13,15 @@ import dev.hprp.proxy.health.HealthCheck;
 import dev.hprp.proxy.health.HealthCheckOptions;
 import dev.hprp.proxy.impl.ActiveFault;
 import dev.hprp.proxy.testing.Await;
+import dev.hprp.proxy.testing.Clients;
+import dev.hprp.proxy.testing.Payloads;
 import dev.hprp.proxy.testing.StreamingBackend;
 import dev.hprp.proxy.testing.TestBackend;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.transport.Transport;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,6 +51,8 @@ class FaultsIT {
   private Vertx vertx = Vertx.vertx();
   private ReverseProxy proxy;
   private final List<Socket> sockets = new ArrayList<>();
+  /** Held in a field: Vert.x closes a client, and its sockets, once it is unreachable. */
+  private NetClient client;
 
   @AfterEach
   void close() throws Exception {
@@ -174,6 +180,40 @@ class FaultsIT {
     hole.remove().await();
 
     assertThat(new String(roundTrip(socket, "after"), StandardCharsets.US_ASCII)).isEqualTo("after");
+  }
+
+  @Test
+  void faultsComingAndGoingUnderTrafficLoseAndReorderNothing() {
+    start(TestBackend.start(vertx, TestBackend.Mode.ECHO).await().backend());
+    long size = 16L * MIB;
+    // Paced, so the stream outlasts the changes below: 16 MiB at 8 MiB/s back to the client take 2 s.
+    FaultHandle pace = add(Fault.bandwidth(8L * MIB).withDirection(Fault.Direction.TO_CLIENT));
+    client = vertx.createNetClient();
+    // 16 MiB each way, echoed, while faults that hold, split and pace the bytes are added and removed.
+    Future<List<String>> digests = Clients.onEventLoop(vertx, () -> client.connect(proxy.actualPort(), "127.0.0.1")
+        .compose(socket -> {
+          Future<String> received = Payloads.receive(socket, size);
+          Future<String> sent = Payloads.send(socket, size, 11);
+          return Future.all(sent, received).eventually(socket::close)
+              .map(all -> List.of(sent.result(), received.result()));
+        }));
+    await().atMost(Duration.ofSeconds(10)).until(() -> pace.connections() == 1);
+    List<Fault> faults = List.of(
+        Fault.latency(Duration.ofMillis(5), Duration.ofMillis(5)),
+        Fault.slicer(1000, Duration.ZERO).withDirection(Fault.Direction.TO_CLIENT),
+        Fault.bandwidth(64L * MIB),
+        Fault.stall(Duration.ofMillis(10)).withDirection(Fault.Direction.TO_BACKEND));
+    int tookHold = 0;
+    for (int i = 0; i < 40 && !digests.isComplete(); i++) {
+      FaultHandle handle = add(faults.get(i % faults.size()));
+      tookHold += (int) handle.connections();
+      handle.remove().await();
+    }
+    pace.remove().await();
+
+    assertThat(digests.await()).containsExactly(Payloads.sha256Of(size, 11), Payloads.sha256Of(size, 11));
+    assertThat(tookHold).as("faults that took hold of the connection mid-stream").isPositive();
+    assertThat(proxy.faults()).isEmpty();
   }
 
   @Test

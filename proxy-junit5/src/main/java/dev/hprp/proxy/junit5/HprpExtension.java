@@ -26,8 +26,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * }
  * }</pre>
  *
- * <p><b>Lifetime.</b> On a {@code static} field, one proxy serves every test of the class and is closed after
- * them; after each test, the faults it injected are removed and a {@link TestProxy#cut() cut} restored, so tests do
+ * <p><b>Lifetime.</b> On a {@code static} field, one proxy serves every test of the class (its {@code @Nested}
+ * classes included) and is closed after them; after each test, the faults it injected are removed and a {@link TestProxy#cut() cut} restored, so tests do
  * not see each other's faults. On an instance field, each test gets a proxy of its own, closed after it. Either
  * way the proxy starts when first asked for ({@link #proxy()}, or a {@code TestProxy} parameter of a test,
  * lifecycle method or constructor), so the target supplier runs then: a service started in {@code @BeforeAll} or
@@ -110,7 +110,9 @@ public final class HprpExtension
 
   @Override
   public synchronized void beforeAll(ExtensionContext context) {
-    classContext = context;
+    if (classContext == null) {
+      classContext = context; // the registering class; its @Nested classes share its proxy
+    }
   }
 
   @Override
@@ -139,10 +141,13 @@ public final class HprpExtension
 
   @Override
   public void afterAll(ExtensionContext context) {
-    stop();
     synchronized (this) {
+      if (context != classContext) {
+        return; // a @Nested class ended; the registering class goes on
+      }
       classContext = null;
     }
+    stop();
   }
 
   private void stop() {
