@@ -22,6 +22,7 @@ import java.util.List;
  * @param passive     passive health
  * @param options     listening and connection options
  * @param transport   the I/O transport chosen
+ * @param admin       the admin endpoint, the access log and the drain
  */
 record Settings(
     List<Backend> backends,
@@ -31,7 +32,8 @@ record Settings(
     HealthCheckOptions health,
     PassiveHealthOptions passive,
     ReverseProxyOptions options,
-    TransportChoice transport) {
+    TransportChoice transport,
+    AdminSettings admin) {
 
   /** A builder holding every setting, proxying to {@code targets} (the demo's backends, or {@link #backends}). */
   ReverseProxyBuilder builder(Vertx vertx, List<Backend> targets) {
@@ -40,6 +42,9 @@ record Settings(
         .balancer(balancer)
         .passiveHealth(passive)
         .with(options);
+    if (admin.accessLog()) {
+      builder.onConnection(AccessLog::write);
+    }
     healthCheck.check().ifPresentOrElse(check -> builder.healthCheck(check, health), builder::noHealthCheck);
     return builder;
   }
