@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendHealth;
 import dev.hprp.proxy.BackendStatus;
+import dev.hprp.proxy.ConnectionRecord;
+import dev.hprp.proxy.EndState;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.health.HealthCheck;
@@ -32,6 +34,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -500,6 +503,31 @@ class FaultsIT {
     // Probes keep reaching the backend, and pass.
     await().atMost(Duration.ofSeconds(10)).until(() -> backend.accepted() >= probedBefore + 3);
     assertThat(proxy.backends().get(0).health()).isEqualTo(BackendHealth.UP);
+  }
+
+  @Test
+  void theJournalNamesTheFaultsThatEndedOrRefusedConnections() throws IOException {
+    List<ConnectionRecord> records = new CopyOnWriteArrayList<>();
+    proxy = ReverseProxy.builder(vertx)
+        .backend(TestBackend.start(vertx, TestBackend.Mode.ECHO).await().backend())
+        .onConnection(records::add)
+        .with(new ReverseProxyOptions().setHost("127.0.0.1").setPort(0).setEventLoops(1))
+        .build();
+    proxy.start().await();
+    FaultHandle refuse = add(Fault.refuseFirst(1));
+    assertThat(connect().getInputStream().read()).isEqualTo(-1);
+    refuse.remove().await();
+    add(Fault.resetAfter(2));
+
+    Socket socket = connect();
+    socket.getOutputStream().write("abc".getBytes(StandardCharsets.US_ASCII));
+    assertThatThrownBy(() -> socket.getInputStream().readAllBytes()).isInstanceOf(SocketException.class);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> records.size() == 2);
+    assertThat(records.get(0).end()).isEqualTo(EndState.REFUSED);
+    assertThat(records.get(0).attempts()).singleElement()
+        .satisfies(attempt -> assertThat(attempt.failure()).hasMessageContaining(refuse.id()));
+    assertThat(records.get(1).end()).isEqualTo(EndState.FAULT);
   }
 
   @Test
