@@ -22,5 +22,11 @@ public enum EndState {
    */
   DRAIN_TIMEOUT,
   /** No backend could be connected: every attempt failed, or none was available. */
-  REFUSED
+  REFUSED,
+  /**
+   * An injected fault ({@link ReverseProxy#addFault}) ended it: {@link dev.hprp.proxy.fault.Fault#resetAfter} or
+   * {@link dev.hprp.proxy.fault.Fault#closeAfter}. A connection {@link dev.hprp.proxy.fault.Fault#refuseFirst} refused
+   * ends {@link #REFUSED}, its attempts failing with a {@link java.net.ConnectException} that names the fault.
+   */
+  FAULT
 }

@@ -1,5 +1,7 @@
 package dev.hprp.proxy;
 
+import dev.hprp.proxy.fault.Fault;
+import dev.hprp.proxy.fault.FaultHandle;
 import dev.hprp.proxy.impl.ReverseProxyBuilderImpl;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -26,6 +28,9 @@ import java.util.List;
  * {@link #drain}, {@link #enable}, or the whole set at once with {@link #updateBackends} (what a discovery source or a
  * config reload gives). Connections already relayed are never moved; a change applies to new connections from the
  * moment the returned future completes (a removal or drain from the moment it is called).
+ *
+ * <p>For tests, faults can be injected into client connections, new and open: {@link #addFault} (see
+ * {@link Fault}). While no fault is added, connections run no fault code at all.
  *
  * <p>Thread-safe: every method may be called from any thread. {@link #start()} and {@link #close()} each take
  * effect once; the proxy cannot be restarted after close. The {@code Vertx} stays the caller's: closing the proxy does
@@ -130,6 +135,20 @@ public interface ReverseProxy {
    *     added again, fresh, once that removal has completed
    */
   Future<Void> updateBackends(List<Backend> desired, Duration drainTimeout);
+
+  /**
+   * Injects a fault into client connections, a testing aid: {@link Fault} states what each built-in does and how to
+   * narrow it to a direction, a backend, some connections or a share of them. Health probes never meet it.
+   *
+   * @param fault never null
+   * @return completes, with the handle that removes the fault, once it acts on new connections and on every open
+   *     one it applies to (connect faults act on new connections only); fails with {@link IllegalStateException}
+   *     once the proxy is closed. Until it completes, connections opened meanwhile may or may not meet the fault.
+   */
+  Future<FaultHandle> addFault(Fault fault);
+
+  /** The faults added and not removed, in the order added; never null; a snapshot. */
+  List<FaultHandle> faults();
 
   /**
    * Whether it takes new connections: true from the moment {@link #start()} has completed until

@@ -15,6 +15,8 @@
  * {@link dev.hprp.proxy.EndState}); {@link dev.hprp.proxy.ReverseProxy#shutdown(java.time.Duration)} drains the proxy
  * gracefully; {@code dev.hprp.proxy.metrics} binds its counters to Micrometer. {@link dev.hprp.proxy.Durations} reads and writes durations as the
  * {@code hprp} command does ({@code 200ms}, {@code 2s}); {@link dev.hprp.proxy.Ranges} is the range check behind every
- * option setter's message. Everything under {@code dev.hprp.proxy.impl} is internal.
+ * option setter's message. For tests, {@link dev.hprp.proxy.ReverseProxy#addFault} injects
+ * {@linkplain dev.hprp.proxy.fault.Fault faults} into client connections. Everything under {@code dev.hprp.proxy.impl}
+ * is internal.
  */
 package dev.hprp.proxy;

@@ -5,6 +5,8 @@ import dev.hprp.proxy.BackendStatus;
 import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.Ranges;
 import dev.hprp.proxy.ReverseProxy;
+import dev.hprp.proxy.fault.Fault;
+import dev.hprp.proxy.fault.FaultHandle;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
@@ -41,6 +43,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /backends}, {@code PUT /backends/{id}}, {@code DELETE /backends/{id}?drain=30s}: add, re-weight,
  *       drain or enable, remove a backend. With a token, each needs {@code Authorization: Bearer TOKEN} (401
  *       otherwise); without one they are accepted only on a loopback address.</li>
+ *   <li>{@code GET /faults}, {@code POST /faults}, {@code GET /faults/{id}}, {@code DELETE /faults/{id}}: list, inject
+ *       and remove faults ({@link AdminFaults} has the JSON), for tests that drive a running {@code hprp} as they
+ *       would Toxiproxy; the changes under the same token rules as the backends'.</li>
  * </ul>
  *
  * <p>Errors answer {@code {"error":"..."}}: 400 for a bad body or value (naming the field), 404 for an unknown route
@@ -53,6 +58,8 @@ final class AdminServer {
   private static final String BACKENDS = "/backends";
   private static final String BACKEND_PREFIX = "/backends/";
   private static final String ADD_EXAMPLE = " (expected: {\"address\":\"host:port\",\"weight\":1})";
+  private static final String FAULTS = "/faults";
+  private static final String FAULT_PREFIX = "/faults/";
   private static final String UPDATE_EXAMPLE = " (expected: {\"weight\":3} or {\"state\":\"drain\"|\"enable\"})";
 
   private final ReverseProxy proxy;
@@ -115,6 +122,27 @@ final class AdminServer {
             } else {
               remove(r, id);
             }
+          }
+        });
+      } else if (path.equals(FAULTS)) {
+        only(request, Set.of(HttpMethod.GET, HttpMethod.POST), r -> {
+          if (method == HttpMethod.GET) {
+            json(r, 200, AdminFaults.json(proxy.faults()));
+          } else if (authorized(r)) {
+            withBody(r, body -> addFault(r, body));
+          }
+        });
+      } else if (path.startsWith(FAULT_PREFIX) && path.length() > FAULT_PREFIX.length()) {
+        String id = path.substring(FAULT_PREFIX.length());
+        only(request, Set.of(HttpMethod.GET, HttpMethod.DELETE), r -> {
+          FaultHandle fault = proxy.faults().stream().filter(f -> f.id().equals(id)).findFirst().orElse(null);
+          if (fault == null) {
+            error(r, 404, "fault " + id + ": no such fault");
+          } else if (method == HttpMethod.GET) {
+            json(r, 200, AdminFaults.json(fault));
+          } else if (authorized(r)) {
+            // Answered once no connection is subject to it any more.
+            fault.remove().onComplete(ar -> json(r, 200, AdminFaults.json(fault)));
           }
         });
       } else {
@@ -232,6 +260,26 @@ final class AdminServer {
         json(request, 201, status != null ? backendJson(status) : new JsonObject().put("id", id));
       } else if (ar.cause() instanceof IllegalArgumentException) {
         error(request, 409, ar.cause().getMessage());
+      } else {
+        error(request, 503, ar.cause().getMessage());
+      }
+    });
+  }
+
+  /** {@code POST /faults}: the fault as {@link AdminFaults} reads it; answered once it acts. */
+  private void addFault(HttpServerRequest request, JsonObject body) {
+    Fault fault;
+    try {
+      fault = AdminFaults.parse(body);
+    } catch (IllegalArgumentException e) {
+      error(request, 400, e.getMessage());
+      return;
+    }
+    proxy.addFault(fault).onComplete(ar -> {
+      if (ar.succeeded()) {
+        log.info("admin: fault {} added: {}", ar.result().id(), fault);
+        request.response().putHeader("Location", FAULT_PREFIX + ar.result().id());
+        json(request, 201, AdminFaults.json(ar.result()));
       } else {
         error(request, 503, ar.cause().getMessage());
       }

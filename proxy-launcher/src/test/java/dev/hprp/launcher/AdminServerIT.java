@@ -221,6 +221,50 @@ class AdminServerIT {
     }, "--admin-token", "s3cret");
   }
 
+  @Test
+  void faultsAreInjectedListedAndRemovedOverHttp() {
+    run(running -> {
+      int admin = running.adminPort();
+      String token = "Bearer s3cret";
+      assertError(send(admin, "POST", "/faults", "{\"type\":\"refuseFirst\",\"connections\":2}", null), 401,
+          "bearer token");
+
+      HttpResponse<String> added = send(admin, "POST", "/faults",
+          "{\"type\":\"refuseFirst\",\"connections\":2}", token);
+      assertThat(added.statusCode()).isEqualTo(201);
+      JsonObject fault = new JsonObject(added.body());
+      String id = fault.getString("id");
+      assertThat(added.headers().firstValue("Location")).hasValue("/faults/" + id);
+      assertThat(fault.getString("fault")).isEqualTo("refuseFirst(2)");
+
+      for (int i = 0; i < 2; i++) {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), running.port())) {
+          socket.setSoTimeout(10_000);
+          assertThat(socket.getInputStream().read()).as("refused connection %d closed", i).isEqualTo(-1);
+        }
+      }
+      exchange(running.port(), 10);
+      JsonArray listed = new JsonArray(get(admin, "/faults", null).body());
+      assertThat(listed).hasSize(1);
+      assertThat(listed.getJsonObject(0).getLong("connections")).isEqualTo(2);
+
+      assertThat(send(admin, "DELETE", "/faults/" + id, null, token).statusCode()).isEqualTo(200);
+      assertThat(new JsonArray(get(admin, "/faults", null).body())).isEmpty();
+      assertError(send(admin, "DELETE", "/faults/" + id, null, token), 404, "no such fault");
+      assertError(send(admin, "POST", "/faults", "{\"type\":\"latency\"}", token), 400, "base: missing");
+      assertError(send(admin, "POST", "/faults", "{\"type\":\"latency\",\"base\":\"1s\",\"bytes\":1}",
+          token), 400, "bytes: unknown field for latency");
+      assertError(send(admin, "POST", "/faults", "{\"type\":\"warp\"}", token), 400, "type: 'warp'");
+      assertError(send(admin, "POST", "/faults", "{\"type\":\"stall\",\"duration\":\"1s\","
+          + "\"direction\":\"sideways\"}", token), 400, "direction: 'sideways'");
+      HttpResponse<String> narrowed = send(admin, "POST", "/faults", "{\"type\":\"latency\",\"base\":\"200ms\","
+          + "\"direction\":\"to-client\",\"probability\":0.5,\"seed\":42}", token);
+      assertThat(new JsonObject(narrowed.body()).getString("fault"))
+          .isEqualTo("latency(200ms, jitter 0ms) to-client probability 0.5 seed 42");
+      return 0;
+    }, "--admin-token", "s3cret");
+  }
+
   private static BackendStatus status(RunningProxy running, String id) {
     return running.proxy().backends().stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow();
   }

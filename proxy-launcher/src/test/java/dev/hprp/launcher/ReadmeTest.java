@@ -2,12 +2,12 @@ package dev.hprp.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hprp.proxy.testing.ReadmeBlocks;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -18,31 +18,27 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * Keeps README.md true: its embedding example is the code between the README markers of examples/embedded's
- * EmbeddedProxyTest (which `mvn verify` runs against the installed artifacts), its Maven snippets are that project's,
- * and its flag table lists every flag of the command with the default the command uses.
+ * EmbeddedProxyTest, and its testing example those of PriceClientTest (which `mvn verify` runs against the
+ * installed artifacts), its Maven snippets are that project's, and its flag table lists every flag of the command
+ * with the default the command uses.
  */
 class ReadmeTest {
 
-  private static final Path README = Path.of(System.getProperty("hprp.readme", "../README.md"));
+  private static final Path README = ReadmeBlocks.readme();
   /** The example project (examples/embedded), which builds against the installed artifacts as a user's would. */
   private static final Path EXAMPLE_PROJECT = README.toAbsolutePath().getParent().resolve("examples/embedded");
   private static final Path EXAMPLE_TEST =
       EXAMPLE_PROJECT.resolve("src/test/java/com/example/embedded/EmbeddedProxyTest.java");
+  private static final Path TESTING_EXAMPLE_TEST =
+      EXAMPLE_PROJECT.resolve("src/test/java/com/example/embedded/PriceClientTest.java");
   private static final Pattern XML_BLOCK = Pattern.compile("(?s)```xml\n(.*?)\n```\n");
   private static final Pattern BOM_VERSION =
       Pattern.compile("<artifactId>hprp-bom</artifactId>\\s*<version>([^<]+)</version>");
-  private static final Pattern EXAMPLE = Pattern.compile("(?s)\n( *)// README-BEGIN\n(.*?)\n *// README-END\n");
 
   @Test
-  void readmeShowsTheExampleVerbatim() throws IOException {
-    String readme = Files.readString(README);
-    List<String> blocks = exampleBlocks(Files.readString(EXAMPLE_TEST));
-
-    assertThat(blocks).hasSize(3);
-    for (String block : blocks) {
-      assertThat(readme).as("README.md shows this block as written in %s", EXAMPLE_TEST)
-          .contains("```java\n" + block + "\n```\n");
-    }
+  void readmeShowsTheExamplesVerbatim() {
+    ReadmeBlocks.assertShown(EXAMPLE_TEST, 3);
+    ReadmeBlocks.assertShown(TESTING_EXAMPLE_TEST, 1);
   }
 
   @Test
@@ -51,7 +47,7 @@ class ReadmeTest {
     String pom = Files.readString(EXAMPLE_PROJECT.resolve("pom.xml"));
     List<String> snippets = XML_BLOCK.matcher(readme).results().map(m -> m.group(1)).collect(Collectors.toList());
 
-    assertThat(snippets).as("the BOM import and the dependencies").hasSize(2);
+    assertThat(snippets).as("the BOM import, the dependencies, the test kit's").hasSize(3);
     for (String snippet : snippets) {
       assertThat(unindented(pom)).as("examples/embedded/pom.xml has, but for indentation:%n%s", snippet)
           .contains(unindented(snippet));
@@ -94,18 +90,5 @@ class ReadmeTest {
 
   private static String unindented(String text) {
     return text.lines().map(String::strip).collect(Collectors.joining("\n"));
-  }
-
-  /** The marked regions of {@code source}, each with its common indentation removed. */
-  private static List<String> exampleBlocks(String source) {
-    List<String> blocks = new ArrayList<>();
-    Matcher m = EXAMPLE.matcher(source);
-    while (m.find()) {
-      int indent = m.group(1).length();
-      blocks.add(m.group(2).lines()
-          .map(line -> line.length() >= indent ? line.substring(indent) : line.strip())
-          .collect(Collectors.joining("\n")));
-    }
-    return blocks;
   }
 }

@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
@@ -197,6 +198,11 @@ final class BackendStateImpl implements BackendState, BackendCounters {
   /** Closes every relayed connection still open; they report their close as usual. */
   void abortAll() {
     open.forEach(Upstream::abort);
+  }
+
+  /** Runs {@code action} on every relayed connection open now (weakly consistent, as a concurrent set's view). */
+  void forEachOpen(Consumer<Upstream> action) {
+    open.forEach(action);
   }
 
   void connectFailed() {

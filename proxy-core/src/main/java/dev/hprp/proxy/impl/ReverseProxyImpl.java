@@ -9,6 +9,8 @@ import dev.hprp.proxy.Ranges;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.ProxyMode;
+import dev.hprp.proxy.fault.Fault;
+import dev.hprp.proxy.fault.FaultHandle;
 import dev.hprp.proxy.impl.http.HttpServerVerticle;
 import dev.hprp.proxy.impl.tcp.TcpServerVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -53,6 +55,7 @@ final class ReverseProxyImpl implements ReverseProxy {
   private final BackendRegistry registry;
   private final HealthMonitor monitor;
   private final UpstreamConnector connector;
+  private final FaultRegistry faults;
   private final Connections connections;
   private final BackendEvents events;
   private final ProxyInternals internals = new ProxyInternals(this);
@@ -78,7 +81,8 @@ final class ReverseProxyImpl implements ReverseProxy {
         config.passiveHealthOptions());
     long earlyCloseWindow = config.passiveHealthOptions().isEnabled()
         ? config.passiveHealthOptions().getEarlyCloseWindow().toNanos() : 0;
-    this.connector = new UpstreamConnector(registry, monitor, config.options().getMaxConnectAttempts(),
+    this.faults = new FaultRegistry(vertx, registry);
+    this.connector = new UpstreamConnector(registry, monitor, faults, config.options().getMaxConnectAttempts(),
         earlyCloseWindow, connections);
     for (Backend backend : config.backends()) {
       configured.add(registry.add(newState(backend)));
@@ -356,6 +360,20 @@ final class ReverseProxyImpl implements ReverseProxy {
     all.addAll(readditions);
     all.add(rebuilt);
     return Future.all(all).mapEmpty();
+  }
+
+  @Override
+  public Future<FaultHandle> addFault(Fault fault) {
+    Objects.requireNonNull(fault, "fault");
+    if (isClosed()) {
+      return closedFailure();
+    }
+    return faults.add(fault);
+  }
+
+  @Override
+  public List<FaultHandle> faults() {
+    return faults.handles();
   }
 
   private synchronized boolean isClosed() {

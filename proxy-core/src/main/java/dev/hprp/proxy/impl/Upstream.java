@@ -3,7 +3,9 @@ package dev.hprp.proxy.impl;
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.ConnectionRecord;
 import dev.hprp.proxy.EndState;
+import dev.hprp.proxy.fault.Fault;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.net.SocketAddress;
 import java.net.ConnectException;
@@ -11,7 +13,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -189,6 +194,13 @@ public abstract class Upstream {
   /** Closes the relayed connection from outside (a removal's drain timeout); any thread. */
   abstract void abort();
 
+  /**
+   * The proxy's faults changed: the relayed connection applies the current ones on its event loop; any thread.
+   *
+   * @return completes once applied; at once when the connection is not relayed yet (it reads the faults then)
+   */
+  abstract Future<Void> faultsChanged();
+
   boolean wasTried(BackendStateImpl state) {
     for (int i = 0; i < triedCount; i++) {
       if (tried[i] == state) {
@@ -213,6 +225,11 @@ public abstract class Upstream {
     private final UpstreamConnector.Attempt<C> attempt;
     private BackendStateImpl candidate;
     private volatile boolean connected;
+    /**
+     * Connect faults met so far: their draw for this connection, or {@link ActiveFault#PASSES}; null until one is
+     * met. Whether a fault acts on a connection is decided once, for all its attempts.
+     */
+    private Map<ActiveFault, Long> connectFaults;
 
     Connecting(UpstreamConnector connector, UpstreamConnector.Attempt<C> attempt) {
       super(connector);
@@ -230,8 +247,75 @@ public abstract class Upstream {
         return;
       }
       attempts++;
+      ActiveFault[] faults = connector.faults().active();
+      if (faults.length != 0 && applyConnectFaults(faults)) {
+        return;
+      }
       dialNanos = System.nanoTime();
       attempt.dial(candidate.backend()).onComplete(this);
+    }
+
+    /**
+     * Applies the connect faults that act on this connection's connect to {@link #candidate}.
+     *
+     * @return true when one took the attempt over: refused it, or delayed its dial
+     */
+    private boolean applyConnectFaults(ActiveFault[] faults) {
+      Backend target = candidate.backend();
+      ActiveFault refusing = null;
+      long delayNanos = 0;
+      for (ActiveFault fault : faults) {
+        if (!fault.effect().onConnect() || fault.otherBackend(target)) {
+          continue;
+        }
+        if (connectFaults == null) {
+          connectFaults = new IdentityHashMap<>(4);
+        }
+        Long draw = connectFaults.get(fault);
+        if (draw == null) {
+          // First meeting: decide for the whole connection, and count it once.
+          long decided = fault.meet(attempt.clientAddress(), target);
+          if (decided != ActiveFault.PASSES && fault.effect() instanceof Fault.RefuseFirst && !fault.takeRefusal()) {
+            decided = ActiveFault.PASSES;
+          }
+          connectFaults.put(fault, decided);
+          if (decided != ActiveFault.PASSES) {
+            fault.acted();
+          }
+          draw = decided;
+        }
+        if (draw == ActiveFault.PASSES) {
+          continue;
+        }
+        if (fault.effect() instanceof Fault.RefuseFirst) {
+          refusing = fault;
+        } else if (fault.effect() instanceof Fault.ConnectDelay delay) {
+          delayNanos += delay.delay().toNanos();
+        }
+      }
+      if (refusing != null) {
+        // A simulated refusal: the same path as a real one, but no backend failed, so health hears nothing; the
+        // journal does, naming the fault.
+        if (log.isDebugEnabled()) {
+          log.debug("{}: connect to {} refused by fault {}", attempt.clientAddress(), candidate, refusing);
+        }
+        dialNanos = System.nanoTime();
+        failedAttempt(candidate, new ConnectException("connection refused by fault " + refusing));
+        markTried(candidate);
+        next();
+        return true;
+      }
+      if (delayNanos > 0) {
+        long millis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(delayNanos + 999_999));
+        connector.faults().vertx().setTimer(millis, timer -> {
+          if (attempt.wanted()) {
+            dialNanos = System.nanoTime();
+            attempt.dial(candidate.backend()).onComplete(this);
+          }
+        });
+        return true;
+      }
+      return false;
     }
 
     @Override
@@ -285,6 +369,11 @@ public abstract class Upstream {
       if (connected) {
         attempt.abort();
       }
+    }
+
+    @Override
+    Future<Void> faultsChanged() {
+      return connected ? attempt.faultsChanged() : Future.succeededFuture();
     }
   }
 }

@@ -6,9 +6,10 @@ import io.vertx.core.Future;
 
 /**
  * The protocol-independent step between a client and a backend: select a backend (skipping those already tried),
- * connect, fail over to another backend when the connect fails, feed passive health, and count. TCP mode calls it
- * once per client connection; whatever the protocol, it gets an {@link Upstream} that releases the backend's
- * active count exactly once.
+ * connect, fail over to another backend when the connect fails, feed passive health, and count; connect faults
+ * ({@link dev.hprp.proxy.fault.Fault#refuseFirst}, {@link dev.hprp.proxy.fault.Fault#connectDelay}) act here. TCP
+ * mode calls it once per client connection; whatever the protocol, it gets an {@link Upstream} that releases the
+ * backend's active count exactly once.
  *
  * <p>Thread-safe and shared by every event loop; all per-connection state lives in the {@link Upstream}.
  */
@@ -16,15 +17,17 @@ public final class UpstreamConnector {
 
   private final BackendRegistry registry;
   private final HealthMonitor monitor;
+  private final FaultRegistry faults;
   private final int maxAttempts;
   private final long earlyCloseWindowNanos;
   private final Connections connections;
 
-  UpstreamConnector(BackendRegistry registry, HealthMonitor monitor, int maxAttempts, long earlyCloseWindowNanos,
-      Connections connections) {
+  UpstreamConnector(BackendRegistry registry, HealthMonitor monitor, FaultRegistry faults, int maxAttempts,
+      long earlyCloseWindowNanos, Connections connections) {
     this.connections = connections;
     this.registry = registry;
     this.monitor = monitor;
+    this.faults = faults;
     this.maxAttempts = maxAttempts;
     this.earlyCloseWindowNanos = earlyCloseWindowNanos;
   }
@@ -79,6 +82,17 @@ public final class UpstreamConnector {
      * Called from any thread, after {@link #connected}.
      */
     void abort();
+
+    /**
+     * The proxy's faults changed (see {@link FaultRegistry}): apply {@link FaultRegistry#active()} to the relayed
+     * connection on its event loop. Called from any thread, after {@link #connected}; a protocol applies the faults
+     * in force when it is connected as well.
+     *
+     * @return completes once applied (or once the connection is found closed); never fails
+     */
+    default Future<Void> faultsChanged() {
+      return Future.succeededFuture();
+    }
   }
 
   /** Starts connecting for one client; the outcome goes to {@code attempt}. */
@@ -107,6 +121,11 @@ public final class UpstreamConnector {
 
   HealthMonitor monitor() {
     return monitor;
+  }
+
+  /** The proxy's faults: read {@link FaultRegistry#active()} once per connection, never per chunk. */
+  public FaultRegistry faults() {
+    return faults;
   }
 
   int maxAttempts() {

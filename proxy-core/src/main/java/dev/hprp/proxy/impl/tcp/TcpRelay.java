@@ -2,11 +2,13 @@ package dev.hprp.proxy.impl.tcp;
 
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.EndState;
+import dev.hprp.proxy.impl.ActiveFault;
 import dev.hprp.proxy.impl.Connections;
 import dev.hprp.proxy.impl.Upstream;
 import dev.hprp.proxy.impl.UpstreamConnector;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.net.NetClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -15,6 +17,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.DuplexChannel;
@@ -58,13 +61,17 @@ import org.slf4j.LoggerFactory;
  * side, the idle timeout, an abort at a drain's deadline, or no backend. When both sockets are closed, or no backend
  * was connected, the proxy's {@link Connections} are told once, with a record when a listener wants one; nothing is
  * recorded or allocated for it otherwise.
+ *
+ * <p>Faults ({@link dev.hprp.proxy.fault.Fault}): a connection reads the proxy's faults once, when its backend is
+ * connected, and is told of changes later ({@link #faultsChanged()}); a data fault that acts on it puts a stage in the
+ * pipeline of the socket it writes to ({@link RelayFaults}). Without faults, nothing here differs.
  */
 final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
 
   private static final Logger log = LoggerFactory.getLogger(TcpRelay.class);
 
-  /** Name of the relay's handler in each socket's pipeline. */
-  private static final String HANDLER_NAME = "hprp-relay";
+  /** Name of the relay's handler in each socket's pipeline; fault stages go just before it. */
+  static final String HANDLER_NAME = "hprp-relay";
 
   /** Sends a FIN once what was written before has been flushed; on a failed flush the socket is closing anyway. */
   private static final ChannelFutureListener SHUTDOWN_OUTPUT = flushed -> {
@@ -119,6 +126,10 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
   private Side endedFirst;
   private long lastActivityNanos;
   private ScheduledFuture<?> idleCheck;
+  /** The faults met; null until the first one is. */
+  private RelayFaults faults;
+  /** A fault cut the connection: however it ended, the backend is not to blame. */
+  private boolean faultEnded;
   private final Connections connections;
   /** The connector's handle from the first attempt on, connected or not: what the record is read from. */
   private Upstream attempts;
@@ -244,6 +255,11 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
       upstreamSide.close();
       return;
     }
+    ActiveFault[] active = settings.connector().faults().active();
+    if (active.length != 0) {
+      // Before the first bytes go: they meet the faults too.
+      applyFaults(active);
+    }
     if (banner != null) {
       // What a pooled backend sent before this client came (a greeting): the client's first bytes.
       upstreamSide.relay(banner);
@@ -261,6 +277,58 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     lastActivityNanos = System.nanoTime();
     scheduleIdleCheck(settings.idleTimeoutNanos());
     clientSide.channel().config().setAutoRead(upstreamSide.channel().isWritable());
+  }
+
+  @Override
+  public Future<Void> faultsChanged() {
+    Promise<Void> applied = Promise.promise();
+    EventLoop loop = clientSide.channel().eventLoop();
+    loop.execute(() -> {
+      if (clientSide.open && upstreamSide.open) {
+        applyFaults(settings.connector().faults().active());
+      }
+      // Behind what the faults queued on this loop as they took hold (a reset at 0 bytes): done when it is.
+      loop.execute(applied::complete);
+    });
+    return applied.future();
+  }
+
+  private void applyFaults(ActiveFault[] active) {
+    if (faults == null) {
+      if (active.length == 0) {
+        return;
+      }
+      faults = new RelayFaults(this, settings.connector().faults(), upstream.backend());
+    }
+    faults.apply(active);
+  }
+
+  Channel clientChannel() {
+    return clientSide.channel();
+  }
+
+  Channel backendChannel() {
+    return upstreamSide.channel();
+  }
+
+  /** A fault closes the connection: each socket gets what it was given, then a FIN. */
+  void faultClose() {
+    faultEnded = true;
+    endAs(EndState.FAULT);
+    if (clientSide.open) {
+      clientSide.closeAfterFlush();
+    }
+    if (upstreamSide.open) {
+      upstreamSide.closeAfterFlush();
+    }
+  }
+
+  /** A fault resets the connection: both sockets close at once with an RST. */
+  void faultReset() {
+    faultEnded = true;
+    endAs(EndState.FAULT);
+    clientSide.reset();
+    upstreamSide.reset();
   }
 
   private void scheduleIdleCheck(long delayNanos) {
@@ -290,7 +358,7 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     if (idleCheck != null) {
       idleCheck.cancel(false);
     }
-    upstream.release(endedFirst == upstreamSide);
+    upstream.release(!faultEnded && endedFirst == upstreamSide);
     if (log.isDebugEnabled()) {
       log.debug("{} <-> {}: closed", client.remoteAddress(), upstream.backend());
     }
@@ -516,6 +584,14 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
      */
     void close() {
       ctx.close();
+    }
+
+    /** Closes this socket now with an RST (SO_LINGER 0), unsent bytes and all. */
+    void reset() {
+      if (open) {
+        ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+        ctx.close();
+      }
     }
   }
 }
