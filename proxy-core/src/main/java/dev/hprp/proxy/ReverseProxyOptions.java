@@ -28,6 +28,10 @@ public final class ReverseProxyOptions {
   public static final int DEFAULT_MAX_CONNECT_ATTEMPTS = 3;
   /** One server per available processor: every core accepts and relays. */
   public static final int DEFAULT_EVENT_LOOPS = Runtime.getRuntime().availableProcessors();
+  /** Half a minute: long enough for most connections in flight to finish, short enough for a rolling update. */
+  public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+  /** The longest drain timeout accepted, here and by the runtime API. */
+  public static final Duration MAX_DRAIN_TIMEOUT = Duration.ofDays(7);
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
@@ -35,6 +39,7 @@ public final class ReverseProxyOptions {
   private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
   private int maxConnectAttempts = DEFAULT_MAX_CONNECT_ATTEMPTS;
   private int eventLoops = DEFAULT_EVENT_LOOPS;
+  private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
 
   /** Options holding every default. */
   public ReverseProxyOptions() {
@@ -48,6 +53,7 @@ public final class ReverseProxyOptions {
     this.idleTimeout = other.idleTimeout;
     this.maxConnectAttempts = other.maxConnectAttempts;
     this.eventLoops = other.eventLoops;
+    this.drainTimeout = other.drainTimeout;
   }
 
   /** The address to listen on; default {@value #DEFAULT_HOST}. */
@@ -123,10 +129,25 @@ public final class ReverseProxyOptions {
     return this;
   }
 
+  /**
+   * How long the connections of a leaving backend may go on before they are closed, for the backends that a
+   * {@link dev.hprp.proxy.discovery.BackendDiscovery} source stops reporting; default 30 s. The runtime API's
+   * {@link ReverseProxy#removeBackend} and {@link ReverseProxy#updateBackends} take theirs as an argument.
+   */
+  public Duration getDrainTimeout() {
+    return drainTimeout;
+  }
+
+  /** Sets the drain timeout, 0 (close at once) to 7 days. */
+  public ReverseProxyOptions setDrainTimeout(Duration drainTimeout) {
+    this.drainTimeout = Ranges.check("drainTimeout", drainTimeout, Duration.ZERO, MAX_DRAIN_TIMEOUT);
+    return this;
+  }
+
   @Override
   public String toString() {
     return "ReverseProxyOptions{host=" + host + ", port=" + port + ", connectTimeout=" + connectTimeout
         + ", idleTimeout=" + idleTimeout + ", maxConnectAttempts=" + maxConnectAttempts
-        + ", eventLoops=" + eventLoops + "}";
+        + ", eventLoops=" + eventLoops + ", drainTimeout=" + drainTimeout + "}";
   }
 }

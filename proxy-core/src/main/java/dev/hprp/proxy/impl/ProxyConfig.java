@@ -1,9 +1,9 @@
 package dev.hprp.proxy.impl;
 
-import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendListener;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.balancer.Balancer;
+import dev.hprp.proxy.discovery.BackendDiscovery;
 import dev.hprp.proxy.health.HealthCheck;
 import dev.hprp.proxy.health.HealthCheckOptions;
 import dev.hprp.proxy.health.PassiveHealthOptions;
@@ -13,11 +13,12 @@ import java.util.List;
  * Everything a proxy was built with, validated by the builder. The options objects are private copies that nothing
  * mutates after construction.
  *
- * @param backends  the backends configured at build time; later ones come through the runtime API
+ * @param sources   where the backends come from: the fixed ones first (as one source), then discovery sources;
+ *                  later ones come through the runtime API too
  * @param healthCheck null when active health checks are off
  */
 record ProxyConfig(
-    List<Backend> backends,
+    List<BackendDiscovery> sources,
     Balancer balancer,
     HealthCheck healthCheck,
     HealthCheckOptions healthCheckOptions,

@@ -7,21 +7,21 @@ import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyBuilder;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.balancer.Balancer;
+import dev.hprp.proxy.discovery.BackendDiscovery;
 import dev.hprp.proxy.health.HealthCheck;
 import dev.hprp.proxy.health.HealthCheckOptions;
 import dev.hprp.proxy.health.PassiveHealthOptions;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 
 /** The one {@link ReverseProxyBuilder}: collects settings, copies the mutable ones, checks them in {@link #build()}. */
 public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
 
   private final Vertx vertx;
   private final List<Backend> backends = new ArrayList<>();
+  private final List<BackendDiscovery> discovery = new ArrayList<>();
   private Balancer balancer = Balancer.roundRobin();
   private HealthCheck healthCheck;
   private HealthCheckOptions healthCheckOptions = new HealthCheckOptions();
@@ -45,6 +45,19 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
   @Override
   public ReverseProxyBuilder backend(Backend backend) {
     backends.add(Objects.requireNonNull(backend, "backend"));
+    return this;
+  }
+
+  @Override
+  public ReverseProxyBuilder discovery(BackendDiscovery... sources) {
+    return discovery(List.of(Objects.requireNonNull(sources, "sources")));
+  }
+
+  @Override
+  public ReverseProxyBuilder discovery(List<BackendDiscovery> sources) {
+    Objects.requireNonNull(sources, "sources");
+    this.discovery.clear();
+    sources.forEach(source -> this.discovery.add(Objects.requireNonNull(source, "source")));
     return this;
   }
 
@@ -88,22 +101,25 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
 
   @Override
   public ReverseProxy build() {
-    if (backends.isEmpty()) {
-      throw new IllegalStateException("backends: none set (expected: at least one)");
+    if (backends.isEmpty() && discovery.isEmpty()) {
+      throw new IllegalStateException("backends: none set (expected: at least one backend or discovery source)");
     }
-    Set<String> ids = new HashSet<>();
-    for (Backend backend : backends) {
-      if (!ids.add(backend.id())) {
-        throw new IllegalStateException("backends: " + backend.id() + " is listed twice");
+    List<BackendDiscovery> sources = new ArrayList<>();
+    if (!backends.isEmpty()) {
+      try {
+        sources.add(BackendDiscovery.fixed(backends));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalStateException(e.getMessage(), e);
       }
     }
+    sources.addAll(discovery);
     if (passiveHealthOptions.getMaxEjectionTime().compareTo(passiveHealthOptions.getBaseEjectionTime()) < 0) {
       throw new IllegalStateException("passive health: maxEjectionTime "
           + Durations.format(passiveHealthOptions.getMaxEjectionTime()) + " is below baseEjectionTime "
           + Durations.format(passiveHealthOptions.getBaseEjectionTime()));
     }
     return new ReverseProxyImpl(vertx, new ProxyConfig(
-        List.copyOf(backends),
+        List.copyOf(sources),
         balancer,
         healthCheck,
         new HealthCheckOptions(healthCheckOptions),

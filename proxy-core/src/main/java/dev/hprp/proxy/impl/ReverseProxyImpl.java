@@ -10,13 +10,16 @@ import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.impl.tcp.TcpServerVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -45,8 +48,8 @@ final class ReverseProxyImpl implements ReverseProxy {
   private final BackendRegistry registry;
   private final HealthMonitor monitor;
   private final UpstreamConnector connector;
-  /** The backends configured at build time, admitted by {@link #start()}. */
-  private final List<BackendStateImpl> configured = new ArrayList<>();
+  /** Where the backends come from: the configured ones and discovery sources, started by {@link #start()}. */
+  private final DiscoveredBackends discovered;
   private final List<TcpServerVerticle> servers = new CopyOnWriteArrayList<>();
   private Future<Void> started;
   private Future<Void> closed;
@@ -64,9 +67,7 @@ final class ReverseProxyImpl implements ReverseProxy {
         ? config.passiveHealthOptions().getEarlyCloseWindow().toNanos() : 0;
     this.connector = new UpstreamConnector(registry, monitor, config.options().getMaxConnectAttempts(),
         earlyCloseWindow);
-    for (Backend backend : config.backends()) {
-      configured.add(registry.add(newState(backend)));
-    }
+    this.discovered = new DiscoveredBackends(config.sources(), this::applyDiscovered);
   }
 
   private BackendStateImpl newState(Backend backend) {
@@ -74,18 +75,21 @@ final class ReverseProxyImpl implements ReverseProxy {
   }
 
   @Override
-  public synchronized Future<Void> start() {
-    if (closed != null) {
-      return Future.failedFuture(new IllegalStateException("proxy closed"));
-    }
-    if (started == null) {
-      List<Future<Void>> admissions = new ArrayList<>(configured.size());
-      for (BackendStateImpl state : configured) {
-        admissions.add(monitor.admit(state));
+  public Future<Void> start() {
+    Promise<Void> starting = Promise.promise();
+    synchronized (this) {
+      if (closed != null) {
+        return Future.failedFuture(new IllegalStateException("proxy closed"));
       }
-      started = Future.join(admissions).compose(v -> registry.rebuild()).compose(v -> deploy());
+      if (started != null) {
+        return started;
+      }
+      started = starting.future();
     }
-    return started;
+    // Outside the lock: sources report to DiscoveredBackends, whose lock comes before this one.
+    // Every source's first set is admitted (probed once when checks are on) before the port opens.
+    discovered.start(vertx).compose(v -> deploy()).onComplete(starting);
+    return starting.future();
   }
 
   private Future<Void> deploy() {
@@ -156,7 +160,7 @@ final class ReverseProxyImpl implements ReverseProxy {
 
   /** A drain timeout is 0 (close at once) to a week. */
   private static Duration checkDrainTimeout(Duration drainTimeout) {
-    return Ranges.check("drainTimeout", drainTimeout, Duration.ZERO, Duration.ofDays(7));
+    return Ranges.check("drainTimeout", drainTimeout, Duration.ZERO, ReverseProxyOptions.MAX_DRAIN_TIMEOUT);
   }
 
   /** Begins a removal: no new connection from now; the rest are closed at {@code drainTimeout}. */
@@ -248,7 +252,7 @@ final class ReverseProxyImpl implements ReverseProxy {
           removals.add(remove(state, drainTimeout));
           changed = true;
         }
-      } else if (!state.removed() && registry.setWeight(state, target.weight())) {
+      } else if (!state.removed() && registry.reconfigure(state, target)) {
         changed = true;
       }
     }
@@ -273,6 +277,30 @@ final class ReverseProxyImpl implements ReverseProxy {
     return Future.all(all).mapEmpty();
   }
 
+  /**
+   * Applies a change of the discovered backends, from {@code before} to {@code after}: what left {@code after} is
+   * removed, draining for the configured drain timeout; what is new is added (admitted after a first probe when
+   * checks are on); weights and priorities follow. Backends added through the runtime API and never discovered are
+   * left as they are.
+   */
+  private synchronized Future<Void> applyDiscovered(List<Backend> before, List<Backend> after) {
+    if (isClosed()) {
+      return Future.succeededFuture();
+    }
+    Set<String> discoveredBefore = new HashSet<>();
+    before.forEach(backend -> discoveredBefore.add(backend.id()));
+    List<Backend> desired = new ArrayList<>(after);
+    Map<String, Backend> wanted = new HashMap<>();
+    after.forEach(backend -> wanted.put(backend.id(), backend));
+    for (BackendStateImpl state : registry.states()) {
+      if (!state.removed() && !discoveredBefore.contains(state.id()) && !wanted.containsKey(state.id())) {
+        desired.add(state.backend());
+        wanted.put(state.id(), state.backend());
+      }
+    }
+    return applyUpdate(desired, wanted, config.options().getDrainTimeout());
+  }
+
   private synchronized boolean isClosed() {
     return closed != null;
   }
@@ -284,6 +312,7 @@ final class ReverseProxyImpl implements ReverseProxy {
   @Override
   public synchronized Future<Void> close() {
     if (closed == null) {
+      discovered.close();
       monitor.close();
       Future<Void> afterStart = started == null ? Future.succeededFuture()
           : started.transform(ar -> Future.<Void>succeededFuture());
