@@ -1,10 +1,12 @@
 package dev.hprp.launcher;
 
-import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.balancer.Balancer;
+import dev.hprp.proxy.discovery.BackendDiscovery;
+import dev.hprp.proxy.discovery.DiscoveryException;
+import dev.hprp.proxy.discovery.DnsDiscoveryOptions;
 import dev.hprp.proxy.health.HealthCheckOptions;
 import dev.hprp.proxy.health.PassiveHealthOptions;
 import io.vertx.core.Vertx;
@@ -35,8 +37,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
 /**
  * The {@code hprp} command: flags in, a running proxy out.
  *
- * <p>Each concern's flags live in a mixin ({@link ListenFlags}, {@link BackendFlags}, {@link HealthFlags},
- * {@link PassiveHealthFlags}, {@link ConnectionFlags}, {@link TransportFlags}) that only collects their values.
+ * <p>Each concern's flags live in a mixin ({@link ListenFlags}, {@link BackendFlags}, {@link DiscoveryFlags},
+ * {@link HealthFlags}, {@link PassiveHealthFlags}, {@link ConnectionFlags}, {@link DrainFlags},
+ * {@link TransportFlags}) that only collects their values.
  * {@link #settings()} then applies them in one place, through the core's setters, which validate; a value they refuse
  * is a usage error naming its flag. {@code --help} shows each flag's default from the core's {@code DEFAULT_*}
  * constants.
@@ -50,7 +53,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
     description = "A TCP reverse proxy: spreads client connections over backends, with health checks.%n",
     footer = {
         "%nDurations are a whole number and a unit: 200ms, 2s, 1m, 1h, 7d.",
-        "Exit codes: 0 after --help or --version; 1 when the proxy cannot start (port in use); 2 for a bad flag; "
+        "Exit codes: 0 after --help or --version; 1 when the proxy cannot start (port in use, a DNS backend entry "
+            + "without addresses); 2 for a bad flag; "
             + "143 (SIGTERM) or 130 (Ctrl-C) after a clean shutdown."})
 final class HprpCommand implements Callable<Integer> {
 
@@ -59,7 +63,8 @@ final class HprpCommand implements Callable<Integer> {
 
   /** What {@code --help} shows for each flag not given, by flag; the core's own defaults wherever it has one. */
   private static final Map<String, String> DEFAULTS = Stream.of(ListenFlags.DEFAULTS, BackendFlags.DEFAULTS,
-          HealthFlags.DEFAULTS, PassiveHealthFlags.DEFAULTS, ConnectionFlags.DEFAULTS, TransportFlags.DEFAULTS)
+          DiscoveryFlags.DEFAULTS, HealthFlags.DEFAULTS, PassiveHealthFlags.DEFAULTS, ConnectionFlags.DEFAULTS,
+          DrainFlags.DEFAULTS, TransportFlags.DEFAULTS)
       .flatMap(defaults -> defaults.entrySet().stream())
       .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
 
@@ -71,11 +76,15 @@ final class HprpCommand implements Callable<Integer> {
   @Mixin
   private BackendFlags backendFlags = new BackendFlags();
   @Mixin
+  private DiscoveryFlags discoveryFlags = new DiscoveryFlags();
+  @Mixin
   private HealthFlags healthFlags = new HealthFlags();
   @Mixin
   private PassiveHealthFlags passiveFlags = new PassiveHealthFlags();
   @Mixin
   private ConnectionFlags connectionFlags = new ConnectionFlags();
+  @Mixin
+  private DrainFlags drainFlags = new DrainFlags();
   @Mixin
   private TransportFlags transportFlags = new TransportFlags();
 
@@ -136,6 +145,7 @@ final class HprpCommand implements Callable<Integer> {
     apply(ConnectionFlags.IDLE_TIMEOUT, connectionFlags.idleTimeout, options::setIdleTimeout);
     apply(ConnectionFlags.MAX_CONNECT_ATTEMPTS, connectionFlags.maxConnectAttempts, options::setMaxConnectAttempts);
     apply(TransportFlags.EVENT_LOOPS, transportFlags.eventLoops, options::setEventLoops);
+    apply(DrainFlags.DRAIN_TIMEOUT, drainFlags.drainTimeout, options::setDrainTimeout);
 
     HealthCheckOptions health = new HealthCheckOptions();
     apply(HealthFlags.INTERVAL, healthFlags.interval, health::setInterval);
@@ -151,16 +161,26 @@ final class HprpCommand implements Callable<Integer> {
     apply(PassiveHealthFlags.UNEJECT_ON_CHECK, passiveFlags.unejectOnCheck,
         text -> passive.setUnejectOnActiveCheck(trueOrFalse(text)));
     apply(PassiveHealthFlags.EARLY_CLOSE_WINDOW, passiveFlags.earlyCloseWindow, passive::setEarlyCloseWindow);
-    checkEjectionTimes(passive);
+    checkOrdered(PassiveHealthFlags.EJECTION_TIME, passive.getBaseEjectionTime(),
+        PassiveHealthFlags.MAX_EJECTION_TIME, passive.getMaxEjectionTime());
 
-    List<Backend> backends = given(BackendFlags.BACKENDS)
-        ? parse(BackendFlags.BACKENDS, () -> Backend.parseList(backendFlags.backends)) : List.of();
+    DnsDiscoveryOptions dns = new DnsDiscoveryOptions();
+    apply(DiscoveryFlags.DNS_SERVER, discoveryFlags.dnsServers,
+        text -> dns.setServers(DnsDiscoveryOptions.parseServers(text)));
+    apply(DiscoveryFlags.MIN_REFRESH, discoveryFlags.minRefresh, dns::setMinRefresh);
+    apply(DiscoveryFlags.MAX_REFRESH, discoveryFlags.maxRefresh, dns::setMaxRefresh);
+    apply(DiscoveryFlags.EMPTY_GRACE, discoveryFlags.emptyGrace, dns::setEmptyGrace);
+    dns.setAllowEmpty(discoveryFlags.allowEmpty);
+    checkOrdered(DiscoveryFlags.MIN_REFRESH, dns.getMinRefresh(), DiscoveryFlags.MAX_REFRESH, dns.getMaxRefresh());
+
+    List<BackendDiscovery> backends = given(BackendFlags.BACKENDS)
+        ? parse(BackendFlags.BACKENDS, () -> BackendDiscovery.parseList(backendFlags.backends, dns)) : List.of();
     Balancer balancer = given(BackendFlags.BALANCER) ? backendFlags.balancer : BackendFlags.DEFAULT_BALANCER;
     HealthCheckChoice check = given(HealthFlags.CHECK) ? healthFlags.check
         : backendFlags.demo ? HealthFlags.DEMO_CHECK : HealthFlags.DEFAULT_CHECK;
     TransportChoice transport = given(TransportFlags.TRANSPORT)
         ? transportFlags.transport : TransportFlags.DEFAULT_TRANSPORT;
-    return new Settings(backends, backendFlags.demo, balancer, check, health, passive, options, transport);
+    return new Settings(backends, dns, backendFlags.demo, balancer, check, health, passive, options, transport);
   }
 
   @Override
@@ -171,7 +191,8 @@ final class HprpCommand implements Callable<Integer> {
     }
     if (!settings.demo() && settings.backends().isEmpty()) {
       throw new ParameterException(spec.commandLine(),
-          "Missing required option '--backends' (expected: host:port[:weight],... or --demo)");
+          "Missing required option '--backends' (expected: host:port[:weight], dns:NAME:PORT or srv:NAME, "
+              + "comma-separated, or --demo)");
     }
     if (verbose) {
       // Before the first logger of dev.hprp exists: slf4j-simple reads a logger's level when creating it.
@@ -189,10 +210,11 @@ final class HprpCommand implements Callable<Integer> {
         .with(new VertxOptions().setEventLoopPoolSize(options.getEventLoops()))
         .withTransport(chosen)
         .build();
-    List<Backend> targets = settings.demo() ? DemoBackends.start(vertx).await() : settings.backends();
+    List<BackendDiscovery> sources = settings.demo()
+        ? List.of(BackendDiscovery.fixed(DemoBackends.start(vertx).await())) : settings.backends();
     ReverseProxy proxy;
     try {
-      proxy = settings.builder(vertx, targets).build();
+      proxy = settings.builder(vertx, sources).build();
     } catch (RuntimeException e) {
       vertx.close();
       throw e;
@@ -202,12 +224,12 @@ final class HprpCommand implements Callable<Integer> {
       running.proxy().start().await();
     } catch (Exception e) {
       running.close();
-      err.println("hprp: " + listenFailure(e));
+      err.println("hprp: " + startFailure(e));
       return EXIT_FAILURE;
     }
     out.println("hprp " + Version.hprp() + " listening on " + hostPort(options.getHost(), running.port())
         + ", mode TCP, balancer " + settings.balancer() + ", health check " + settings.healthCheck().text()
-        + ", backends " + targets.stream().map(Backend::toString).collect(Collectors.joining(","))
+        + ", backends " + sources.stream().map(Object::toString).collect(Collectors.joining(","))
         + ", transport " + chosen.name() + settings.transport().fallbackReason(chosen) + ", "
         + options.getEventLoops() + " event loop(s)");
     try {
@@ -233,21 +255,19 @@ final class HprpCommand implements Callable<Integer> {
   }
 
   /**
-   * The longest ejection may not be below the first (the builder refuses that too, without the flags' names): names
-   * the flag given, {@code --max-ejection-time} when both were.
+   * A range's upper end may not be below its lower (the core refuses that too, without the flags' names): names the
+   * flag given, {@code highFlag} when both were, and the other one's value.
    */
-  private void checkEjectionTimes(PassiveHealthOptions passive) {
-    Duration base = passive.getBaseEjectionTime();
-    Duration max = passive.getMaxEjectionTime();
-    if (max.compareTo(base) >= 0) {
+  private void checkOrdered(String lowFlag, Duration low, String highFlag, Duration high) {
+    if (high.compareTo(low) >= 0) {
       return;
     }
-    if (given(PassiveHealthFlags.MAX_EJECTION_TIME)) {
-      throw invalid(PassiveHealthFlags.MAX_EJECTION_TIME, Durations.format(max) + " (expected: at least "
-          + PassiveHealthFlags.EJECTION_TIME + ", " + Durations.format(base) + ")");
+    if (given(highFlag)) {
+      throw invalid(highFlag, Durations.format(high) + " (expected: at least " + lowFlag + ", "
+          + Durations.format(low) + ")");
     }
-    throw invalid(PassiveHealthFlags.EJECTION_TIME, Durations.format(base) + " (expected: at most "
-        + PassiveHealthFlags.MAX_EJECTION_TIME + ", " + Durations.format(max) + ")");
+    throw invalid(lowFlag, Durations.format(low) + " (expected: at most " + highFlag + ", " + Durations.format(high)
+        + ")");
   }
 
   /**
@@ -287,9 +307,13 @@ final class HprpCommand implements Callable<Integer> {
     return message;
   }
 
-  private String listenFailure(Throwable e) {
+  private String startFailure(Throwable e) {
     String address = hostPort(settings.options().getHost(), settings.options().getPort());
     for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof DiscoveryException) {
+        return "cannot start: " + oneLine(t.getMessage()) + " (" + DiscoveryFlags.ALLOW_EMPTY
+            + " starts without its backends)";
+      }
       if (t instanceof BindException || String.valueOf(t.getMessage()).contains("Address already in use")) {
         return "cannot listen on " + address + ": address already in use (is another server running there? "
             + "try another --port)";

@@ -18,8 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A proxy's discovery sources and the union of their sets: each source reports its own set (kept until it reports
- * another, so a source that fails keeps its last good one); when the union changes, it goes to the proxy in one call.
+ * A proxy's discovery sources and the union of their sets with the configured backends: each source reports its own
+ * set (kept until it reports another, so a source that fails keeps its last good one); when the union changes, it goes
+ * to the proxy in one call.
  * An unchanged union, in any order, calls nothing, so the selector and its position stay.
  *
  * <p>Thread-safe. Reports are serialised by this object's lock, which is held while the proxy plans the update, so
@@ -30,18 +31,20 @@ final class DiscoveredBackends {
 
   private static final Logger log = LoggerFactory.getLogger(DiscoveredBackends.class);
 
-  /** Applies a new union: {@code before} is the union applied last (empty at start). */
+  /** Applies a new union: {@code before} is the union applied last (the configured backends at start). */
   @FunctionalInterface
   interface Applier {
     Future<Void> apply(List<Backend> before, List<Backend> after);
   }
 
+  /** The backends configured at build time: part of every union, first. */
+  private final List<Backend> fixed;
   private final List<BackendDiscovery> sources;
   private final Applier applier;
   /** Each source's last set, by its index; null until it reported one. Guarded by this. */
   private final List<Backend>[] sets;
-  /** The union last applied. Guarded by this. */
-  private List<Backend> applied = List.of();
+  /** The union last applied: the configured backends, already in the registry, until the first. Guarded by this. */
+  private List<Backend> applied;
   /** Whether unions are applied as they change: from the start's first union on. Guarded by this. */
   private boolean live;
   private volatile boolean closed;
@@ -49,7 +52,9 @@ final class DiscoveredBackends {
   private final AtomicReference<Future<Void>> closing = new AtomicReference<>();
 
   @SuppressWarnings("unchecked")
-  DiscoveredBackends(List<BackendDiscovery> sources, Applier applier) {
+  DiscoveredBackends(List<Backend> fixed, List<BackendDiscovery> sources, Applier applier) {
+    this.fixed = fixed;
+    this.applied = fixed;
     this.sources = sources;
     this.applier = applier;
     this.sets = new List[sources.size()];
@@ -117,6 +122,7 @@ final class DiscoveredBackends {
   /** Applies the union when it differs from the last one applied. Called holding this lock. */
   private Future<Void> applyUnion() {
     Map<String, Backend> union = new LinkedHashMap<>();
+    fixed.forEach(backend -> union.put(backend.id(), backend));
     for (List<Backend> set : sets) {
       if (set != null) {
         set.forEach(backend -> union.putIfAbsent(backend.id(), backend));

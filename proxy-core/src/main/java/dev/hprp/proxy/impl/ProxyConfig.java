@@ -1,5 +1,6 @@
 package dev.hprp.proxy.impl;
 
+import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendListener;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.balancer.Balancer;
@@ -13,12 +14,13 @@ import java.util.List;
  * Everything a proxy was built with, validated by the builder. The options objects are private copies that nothing
  * mutates after construction.
  *
- * @param sources   where the backends come from: the fixed ones first (as one source), then discovery sources;
- *                  later ones come through the runtime API too
+ * @param backends  the backends configured at build time; later ones come through discovery or the runtime API
+ * @param discovery the discovery sources, in order
  * @param healthCheck null when active health checks are off
  */
 record ProxyConfig(
-    List<BackendDiscovery> sources,
+    List<Backend> backends,
+    List<BackendDiscovery> discovery,
     Balancer balancer,
     HealthCheck healthCheck,
     HealthCheckOptions healthCheckOptions,

@@ -13,8 +13,10 @@ import dev.hprp.proxy.health.HealthCheckOptions;
 import dev.hprp.proxy.health.PassiveHealthOptions;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /** The one {@link ReverseProxyBuilder}: collects settings, copies the mutable ones, checks them in {@link #build()}. */
 public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
@@ -104,22 +106,20 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
     if (backends.isEmpty() && discovery.isEmpty()) {
       throw new IllegalStateException("backends: none set (expected: at least one backend or discovery source)");
     }
-    List<BackendDiscovery> sources = new ArrayList<>();
-    if (!backends.isEmpty()) {
-      try {
-        sources.add(BackendDiscovery.fixed(backends));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalStateException(e.getMessage(), e);
+    Set<String> ids = new HashSet<>();
+    for (Backend backend : backends) {
+      if (!ids.add(backend.id())) {
+        throw new IllegalStateException("backends: " + backend.id() + " is listed twice");
       }
     }
-    sources.addAll(discovery);
     if (passiveHealthOptions.getMaxEjectionTime().compareTo(passiveHealthOptions.getBaseEjectionTime()) < 0) {
       throw new IllegalStateException("passive health: maxEjectionTime "
           + Durations.format(passiveHealthOptions.getMaxEjectionTime()) + " is below baseEjectionTime "
           + Durations.format(passiveHealthOptions.getBaseEjectionTime()));
     }
     return new ReverseProxyImpl(vertx, new ProxyConfig(
-        List.copyOf(sources),
+        List.copyOf(backends),
+        List.copyOf(discovery),
         balancer,
         healthCheck,
         new HealthCheckOptions(healthCheckOptions),

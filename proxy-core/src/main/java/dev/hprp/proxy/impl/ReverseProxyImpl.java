@@ -48,7 +48,9 @@ final class ReverseProxyImpl implements ReverseProxy {
   private final BackendRegistry registry;
   private final HealthMonitor monitor;
   private final UpstreamConnector connector;
-  /** Where the backends come from: the configured ones and discovery sources, started by {@link #start()}. */
+  /** The backends configured at build time, admitted by {@link #start()}. */
+  private final List<BackendStateImpl> configured = new ArrayList<>();
+  /** The discovery sources, started by {@link #start()}, and the union of the configured backends with theirs. */
   private final DiscoveredBackends discovered;
   private final List<TcpServerVerticle> servers = new CopyOnWriteArrayList<>();
   private Future<Void> started;
@@ -67,7 +69,10 @@ final class ReverseProxyImpl implements ReverseProxy {
         ? config.passiveHealthOptions().getEarlyCloseWindow().toNanos() : 0;
     this.connector = new UpstreamConnector(registry, monitor, config.options().getMaxConnectAttempts(),
         earlyCloseWindow);
-    this.discovered = new DiscoveredBackends(config.sources(), this::applyDiscovered);
+    for (Backend backend : config.backends()) {
+      configured.add(registry.add(newState(backend)));
+    }
+    this.discovered = new DiscoveredBackends(config.backends(), config.discovery(), this::applyDiscovered);
   }
 
   private BackendStateImpl newState(Backend backend) {
@@ -86,9 +91,14 @@ final class ReverseProxyImpl implements ReverseProxy {
       }
       started = starting.future();
     }
-    // Outside the lock: sources report to DiscoveredBackends, whose lock comes before this one.
-    // Every source's first set is admitted (probed once when checks are on) before the port opens.
-    discovered.start(vertx).compose(v -> deploy()).onComplete(starting);
+    // The configured backends and every discovery source's first set are admitted (probed once when checks are on)
+    // before the port opens. Outside the lock: sources report to DiscoveredBackends, whose lock comes first.
+    List<Future<Void>> admissions = new ArrayList<>(configured.size() + 1);
+    for (BackendStateImpl state : configured) {
+      admissions.add(monitor.admit(state));
+    }
+    admissions.add(discovered.start(vertx));
+    Future.all(admissions).compose(v -> registry.rebuild()).compose(v -> deploy()).onComplete(starting);
     return starting.future();
   }
 
