@@ -27,7 +27,7 @@ public final class DnsDiscoveryOptions {
 
   /** Envoy's and CoreDNS's usual floor: no name is asked more than once a second, however low its TTL. */
   public static final Duration DEFAULT_MIN_REFRESH = Duration.ofSeconds(1);
-  /** Kubernetes' CoreDNS answers with a TTL of 30 s, and so a name is asked again at least this often. */
+  /** However long a record's TTL, a change is seen within half a minute (Kubernetes' CoreDNS answers with 5 s). */
   public static final Duration DEFAULT_MAX_REFRESH = Duration.ofSeconds(30);
   /** How long an empty answer must last before it removes the backends of a source that had some. */
   public static final Duration DEFAULT_EMPTY_GRACE = Duration.ofSeconds(30);
