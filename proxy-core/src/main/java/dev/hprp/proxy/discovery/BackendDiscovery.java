@@ -167,7 +167,7 @@ public interface BackendDiscovery {
   private static BackendDiscovery parseDnsEntry(String entry, DnsDiscoveryOptions options) {
     if (entry.startsWith("srv:")) {
       String name = entry.substring(4);
-      if (name.chars().allMatch(c -> c >= '0' && c <= '9' || c == ':')) {
+      if (!name.isEmpty() && name.chars().allMatch(c -> c >= '0' && c <= '9' || c == ':')) {
         return null;
       }
       return srv(name, options);
