@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.hprp.proxy.balancer.Balancer;
 import dev.hprp.proxy.discovery.BackendDiscovery;
 import dev.hprp.proxy.discovery.DiscoveryException;
-import dev.hprp.proxy.discovery.DnsDiscoveryOptions;
 import dev.hprp.proxy.health.HealthCheck;
 import dev.hprp.proxy.health.HealthCheckOptions;
 import dev.hprp.proxy.testing.Clients;
@@ -69,12 +68,6 @@ class DnsDiscoveryIT {
     dns.close();
   }
 
-  /** Re-resolution every 20-200 ms (TTL 0 gives the minimum), and the test server as the only DNS server. */
-  private DnsDiscoveryOptions fast() {
-    return new DnsDiscoveryOptions().setServers(List.of(dns.address())).setMinRefresh(Duration.ofMillis(20))
-        .setMaxRefresh(Duration.ofMillis(200)).setQueryTimeout(Duration.ofMillis(300));
-  }
-
   private ReverseProxyBuilder builder(Vertx vertx, BackendDiscovery... sources) {
     return ReverseProxy.builder(vertx)
         .discovery(sources)
@@ -96,9 +89,8 @@ class DnsDiscoveryIT {
     return proxy.backends().stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
   }
 
-  private void awaitQueries(String name, String type, int more) {
-    int target = dns.queries(name, type) + more;
-    await().atMost(SETTLE).until(() -> dns.queries(name, type) >= target);
+  private void dns.awaitQueries(String name, String type, int more) {
+    dns.awaitQueries(name, type, more);
   }
 
   @Test
@@ -108,7 +100,7 @@ class DnsDiscoveryIT {
     String second = backends.backend(1).id();
     String dead = new Backend("127.0.0.3", backends.port()).id();
     dns.a(NAME, 0, "127.0.0.1");
-    proxy = builder(vertx, BackendDiscovery.dns(NAME, backends.port(), fast()))
+    proxy = builder(vertx, BackendDiscovery.dns(NAME, backends.port(), dns.fastOptions()))
         .healthCheck(HealthCheck.tcpConnect(), new HealthCheckOptions().setInterval(Duration.ofMillis(200)))
         .build();
     proxy.start().await();
@@ -151,14 +143,14 @@ class DnsDiscoveryIT {
       return Balancer.roundRobin().newSelector(candidates);
     };
     dns.a(NAME, 0, "127.0.0.1", "127.0.0.2", "127.0.0.3");
-    proxy = builder(vertx, BackendDiscovery.dns(NAME, backends.port(), fast())).balancer(counting).build();
+    proxy = builder(vertx, BackendDiscovery.dns(NAME, backends.port(), dns.fastOptions())).balancer(counting).build();
     proxy.start().await();
     int built = selectorsBuilt.get();
     runLoad(vertx, 2);
     Map<String, Long> afterTwo = relayed();
 
     dns.a(NAME, 0, "127.0.0.3", "127.0.0.2", "127.0.0.1");
-    awaitQueries(NAME, "A", 5);
+    dns.awaitQueries(NAME, "A", 5);
     runLoad(vertx, 1);
 
     assertThat(selectorsBuilt.get()).as("selectors built after start").isEqualTo(built);
@@ -170,12 +162,12 @@ class DnsDiscoveryIT {
   void dnsFailuresKeepServingTheKnownBackends(Vertx vertx) {
     backends = SamePortBackends.start(vertx, 2);
     dns.a(NAME, 0, "127.0.0.1", "127.0.0.2");
-    proxy = builder(vertx, BackendDiscovery.dns(NAME, backends.port(), fast())).build();
+    proxy = builder(vertx, BackendDiscovery.dns(NAME, backends.port(), dns.fastOptions())).build();
     proxy.start().await();
 
     for (Mode failure : List.of(Mode.SERVFAIL, Mode.DROP, Mode.NXDOMAIN)) {
       dns.mode(NAME, failure);
-      awaitQueries(NAME, "A", 2);
+      dns.awaitQueries(NAME, "A", 2);
       runLoad(vertx, 10);
     }
 
@@ -190,7 +182,7 @@ class DnsDiscoveryIT {
     dns.a(NAME, 0, "127.0.0.2");
     // No grace: an empty answer removes at once.
     proxy = builder(vertx).discovery(BackendDiscovery.parseList("127.0.0.1:" + port + ",dns:" + NAME + ":" + port
-            + ",dns:other.test:" + port, fast().setEmptyGrace(Duration.ZERO)))
+            + ",dns:other.test:" + port, dns.fastOptions().setEmptyGrace(Duration.ZERO)))
         .build();
     dns.a("other.test", 0, "127.0.0.3", "127.0.0.1");
     proxy.start().await();
@@ -214,7 +206,7 @@ class DnsDiscoveryIT {
     dns.srv(srv, 30, new Srv(10, 3, heavy.port(), "a." + NAME), new Srv(10, 1, light.port(), "a." + NAME),
         new Srv(20, 1, backup.port(), "b." + NAME));
     dns.a("a." + NAME, 30, "127.0.0.1").a("b." + NAME, 30, "127.0.0.1");
-    proxy = builder(vertx, BackendDiscovery.srv(srv, fast())).build();
+    proxy = builder(vertx, BackendDiscovery.srv(srv, dns.fastOptions())).build();
     proxy.start().await();
 
     runLoad(vertx, 40);
@@ -240,7 +232,7 @@ class DnsDiscoveryIT {
 
   @Test
   void aMissingNameFailsTheStartUnlessEmptyIsAllowed(Vertx vertx) {
-    ReverseProxy failing = builder(vertx, BackendDiscovery.dns("missing.test", 8080, fast())).build();
+    ReverseProxy failing = builder(vertx, BackendDiscovery.dns("missing.test", 8080, dns.fastOptions())).build();
 
     Throwable failure = failing.start().transform(ar -> Future.succeededFuture(ar.cause())).await();
 
@@ -249,7 +241,7 @@ class DnsDiscoveryIT {
     failing.close().await();
 
     backends = SamePortBackends.start(vertx, 1);
-    proxy = builder(vertx, BackendDiscovery.dns(NAME, backends.port(), fast().setAllowEmpty(true))).build();
+    proxy = builder(vertx, BackendDiscovery.dns(NAME, backends.port(), dns.fastOptions().setAllowEmpty(true))).build();
     proxy.start().await();
     assertThat(proxy.backends()).isEmpty();
     dns.a(NAME, 0, "127.0.0.1");

@@ -22,8 +22,8 @@ final class BackendFlags {
 
   /** As written: parsed, and refused naming the flag, where the other flags are applied. */
   @Option(names = BACKENDS, order = 20, paramLabel = "ENTRY,...",
-      description = "Backends to balance over, comma-separated, each HOST:PORT[:WEIGHT] (IPv6 in brackets: [::1]:3001), "
-          + "dns:NAME:PORT (every A and AAAA address of NAME, kept current) or srv:NAME (SRV records: targets, ports, "
+      description = "Backends to balance over, comma-separated, each HOST:PORT[:WEIGHT] (IPv6 in brackets: "
+          + "[::1]:3001), dns:NAME:PORT (every A and AAAA address of NAME, kept current) or srv:NAME (SRV records: targets, ports, "
           + "weights, priorities). Required unless --demo.")
   String backends;
 

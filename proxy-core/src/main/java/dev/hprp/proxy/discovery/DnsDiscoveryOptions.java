@@ -157,7 +157,7 @@ public final class DnsDiscoveryOptions {
     return maxRefresh;
   }
 
-  /** Sets the longest time between two resolutions, 10 ms to 1 day; not below the minimum (checked by the factories). */
+  /** Sets the longest time between two resolutions, 10 ms to 1 day; not below the minimum (the factories check). */
   public DnsDiscoveryOptions setMaxRefresh(Duration maxRefresh) {
     this.maxRefresh = Ranges.check("maxRefresh", maxRefresh, Duration.ofMillis(10), Duration.ofDays(1));
     return this;

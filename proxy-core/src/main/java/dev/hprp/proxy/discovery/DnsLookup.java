@@ -205,9 +205,10 @@ final class DnsLookup {
   }
 
   /**
-   * The A and AAAA addresses of {@code name}: from {@code known} (an SRV answer's additional section) when it has
-   * any for that name, as it is when it is an IP address, else from two queries, whose outcomes combine: a failure of either fails both (an IPv6 set
-   * missing for a timeout must not drop those backends); both NXDOMAIN is NXDOMAIN; otherwise their addresses.
+   * The A and AAAA addresses of {@code name}: as it is when it is an IP address; from {@code known} (an SRV answer's
+   * additional section) when that has any for the name; else from two queries, whose outcomes combine: a failure of
+   * either fails both (an IPv6 set missing for a timeout must not drop those backends); both NXDOMAIN is NXDOMAIN;
+   * otherwise their addresses.
    */
   private Future<Reply> addressesOf(String name, List<Item> known) {
     byte[] literal = NetUtil.createByteArrayFromIpAddressString(name);

@@ -75,23 +75,11 @@ class DnsDiscoveryTest {
     dns.close();
   }
 
-  /** Fast refresh, so each test sees several resolutions quickly; TTLs above it are clamped to its maximum. */
-  private DnsDiscoveryOptions fast() {
-    return new DnsDiscoveryOptions().setServers(List.of(dns.address())).setMinRefresh(Duration.ofMillis(20))
-        .setMaxRefresh(Duration.ofMillis(100)).setQueryTimeout(Duration.ofMillis(300));
-  }
-
   private Recorder started(BackendDiscovery discovery, Vertx vertx) {
     source = discovery;
     Recorder recorder = new Recorder(vertx);
     discovery.start(recorder).await();
     return recorder;
-  }
-
-  /** Waits until {@code name} was asked {@code more} more times for {@code type}: that many more resolutions ran. */
-  private void awaitQueries(String name, String type, int more) {
-    int target = dns.queries(name, type) + more;
-    await().atMost(SETTLE).until(() -> dns.queries(name, type) >= target);
   }
 
   private static Backend at(String host, int port) {
@@ -101,7 +89,7 @@ class DnsDiscoveryTest {
   @Test
   void reportsEveryAAndAaaaAddressOnThePortThenFollowsChanges(Vertx vertx) {
     dns.a(NAME, 60, "10.0.0.1", "10.0.0.2").aaaa(NAME, 60, "fd00::1");
-    Recorder recorder = started(BackendDiscovery.dns(NAME, 8080, fast()), vertx);
+    Recorder recorder = started(BackendDiscovery.dns(NAME, 8080, dns.fastOptions()), vertx);
 
     assertThat(recorder.updates).hasSize(1);
     assertThat(recorder.last()).containsExactlyInAnyOrder(at("10.0.0.1", 8080), at("10.0.0.2", 8080),
@@ -116,10 +104,10 @@ class DnsDiscoveryTest {
   @Test
   void anEqualAnswerInAnotherOrderReportsNothing(Vertx vertx) {
     dns.a(NAME, 0, "10.0.0.1", "10.0.0.2", "10.0.0.3");
-    Recorder recorder = started(BackendDiscovery.dns(NAME, 80, fast()), vertx);
+    Recorder recorder = started(BackendDiscovery.dns(NAME, 80, dns.fastOptions()), vertx);
 
     dns.a(NAME, 0, "10.0.0.3", "10.0.0.1", "10.0.0.2");
-    awaitQueries(NAME, "A", 3);
+    dns.awaitQueries(NAME, "A", 3);
 
     assertThat(recorder.updates).hasSize(1);
   }
@@ -127,11 +115,11 @@ class DnsDiscoveryTest {
   @Test
   void asksAgainAtTheTtlNotSooner(Vertx vertx) {
     dns.a(NAME, 1, "10.0.0.1");
-    DnsDiscoveryOptions options = fast().setMaxRefresh(Duration.ofSeconds(30));
+    DnsDiscoveryOptions options = dns.fastOptions().setMaxRefresh(Duration.ofSeconds(30));
     started(BackendDiscovery.dns(NAME, 80, options), vertx);
     long asked = System.nanoTime();
 
-    awaitQueries(NAME, "A", 1);
+    dns.awaitQueries(NAME, "A", 1);
 
     assertThat(Duration.ofNanos(System.nanoTime() - asked)).as("asked again after the 1 s TTL")
         .isGreaterThanOrEqualTo(Duration.ofMillis(900));
@@ -140,27 +128,28 @@ class DnsDiscoveryTest {
   @Test
   void clampsTheTtlToTheRefreshRange(Vertx vertx) {
     dns.a(NAME, 0, "10.0.0.1");
-    DnsDiscoveryOptions options = fast().setMinRefresh(Duration.ofMillis(500)).setMaxRefresh(Duration.ofSeconds(1));
+    DnsDiscoveryOptions options = dns.fastOptions().setMinRefresh(Duration.ofMillis(500))
+        .setMaxRefresh(Duration.ofSeconds(1));
     started(BackendDiscovery.dns(NAME, 80, options), vertx);
     long asked = System.nanoTime();
 
-    awaitQueries(NAME, "A", 1);
+    dns.awaitQueries(NAME, "A", 1);
     assertThat(Duration.ofNanos(System.nanoTime() - asked)).as("TTL 0 waits the minimum refresh")
         .isGreaterThanOrEqualTo(Duration.ofMillis(450));
 
     dns.a(NAME, 86_400, "10.0.0.1");
     // A day's TTL is asked again within the one-second maximum; the wait's bound would fail it otherwise.
-    awaitQueries(NAME, "A", 2);
+    dns.awaitQueries(NAME, "A", 2);
   }
 
   @Test
   void servfailTimeoutAndNxdomainKeepTheLastGoodSetUntilAnswersReturn(Vertx vertx) {
     dns.a(NAME, 0, "10.0.0.1", "10.0.0.2");
-    Recorder recorder = started(BackendDiscovery.dns(NAME, 80, fast()), vertx);
+    Recorder recorder = started(BackendDiscovery.dns(NAME, 80, dns.fastOptions()), vertx);
 
     for (Mode failure : List.of(Mode.SERVFAIL, Mode.DROP, Mode.NXDOMAIN)) {
       dns.mode(NAME, failure);
-      awaitQueries(NAME, "A", 2);
+      dns.awaitQueries(NAME, "A", 2);
       assertThat(recorder.updates).as("after %s", failure).hasSize(1);
     }
 
@@ -172,11 +161,12 @@ class DnsDiscoveryTest {
   @Test
   void anEmptyAnswerRemovesTheSetOnlyAfterTheGrace(Vertx vertx) {
     dns.a(NAME, 0, "10.0.0.1");
-    Recorder recorder = started(BackendDiscovery.dns(NAME, 80, fast().setEmptyGrace(Duration.ofMillis(600))), vertx);
+    DnsDiscoveryOptions options = dns.fastOptions().setEmptyGrace(Duration.ofMillis(600));
+    Recorder recorder = started(BackendDiscovery.dns(NAME, 80, options), vertx);
 
     dns.a(NAME, 0);
     long emptied = System.nanoTime();
-    awaitQueries(NAME, "A", 1);
+    dns.awaitQueries(NAME, "A", 1);
     assertThat(recorder.updates).as("the first empty answer keeps the set").hasSize(1);
 
     await().atMost(SETTLE).until(() -> recorder.updates.size() == 2);
@@ -191,19 +181,20 @@ class DnsDiscoveryTest {
   @Test
   void anEmptyAnswerBetweenGoodOnesRemovesNothing(Vertx vertx) {
     dns.a(NAME, 0, "10.0.0.1");
-    Recorder recorder = started(BackendDiscovery.dns(NAME, 80, fast().setEmptyGrace(Duration.ofHours(1))), vertx);
+    DnsDiscoveryOptions options = dns.fastOptions().setEmptyGrace(Duration.ofHours(1));
+    Recorder recorder = started(BackendDiscovery.dns(NAME, 80, options), vertx);
 
     dns.a(NAME, 0);
-    awaitQueries(NAME, "A", 3);
+    dns.awaitQueries(NAME, "A", 3);
     dns.a(NAME, 0, "10.0.0.1");
-    awaitQueries(NAME, "A", 2);
+    dns.awaitQueries(NAME, "A", 2);
 
     assertThat(recorder.updates).hasSize(1);
   }
 
   @Test
   void nxdomainAtStartFailsNamingTheRecord(Vertx vertx) {
-    source = BackendDiscovery.dns("missing.test", 8080, fast());
+    source = BackendDiscovery.dns("missing.test", 8080, dns.fastOptions());
 
     Future<Void> start = source.start(new Recorder(vertx));
 
@@ -215,7 +206,7 @@ class DnsDiscoveryTest {
   @Test
   void aTimeoutAtStartIsRetriedThenFailsNamingTheRecord(Vertx vertx) {
     dns.a(NAME, 0, "10.0.0.1").mode(NAME, Mode.DROP);
-    source = BackendDiscovery.srv(SRV, fast());
+    source = BackendDiscovery.srv(SRV, dns.fastOptions());
     dns.srv(SRV, 0, new Srv(0, 1, 80, NAME)).mode(SRV, Mode.DROP);
 
     Future<Void> start = source.start(new Recorder(vertx));
@@ -228,7 +219,7 @@ class DnsDiscoveryTest {
 
   @Test
   void allowEmptyStartsWithNoBackendAndAddsThemWhenTheyAppear(Vertx vertx) {
-    Recorder recorder = started(BackendDiscovery.dns(NAME, 80, fast().setAllowEmpty(true)), vertx);
+    Recorder recorder = started(BackendDiscovery.dns(NAME, 80, dns.fastOptions().setAllowEmpty(true)), vertx);
     assertThat(recorder.last()).isEmpty();
 
     dns.a(NAME, 0, "10.0.0.1");
@@ -243,7 +234,7 @@ class DnsDiscoveryTest {
     dns.a("a.backend.test", 30, "10.0.0.1").a("b.backend.test", 30, "10.0.0.2", "10.0.0.3")
         .a("c.backend.test", 30, "10.0.0.4");
 
-    Recorder recorder = started(BackendDiscovery.srv(SRV, fast()), vertx);
+    Recorder recorder = started(BackendDiscovery.srv(SRV, dns.fastOptions()), vertx);
 
     assertThat(recorder.last()).containsExactlyInAnyOrder(new Backend("10.0.0.1", 8001, 3, 10),
         new Backend("10.0.0.2", 8002, 1, 10), new Backend("10.0.0.3", 8002, 1, 10),
@@ -255,7 +246,7 @@ class DnsDiscoveryTest {
     dns.srvAdditional(true).srv(SRV, 30, new Srv(0, 1, 8001, "a.backend.test"));
     dns.a("a.backend.test", 30, "10.0.0.1");
 
-    Recorder recorder = started(BackendDiscovery.srv(SRV, fast()), vertx);
+    Recorder recorder = started(BackendDiscovery.srv(SRV, dns.fastOptions()), vertx);
 
     assertThat(recorder.last()).containsExactly(new Backend("10.0.0.1", 8001));
     assertThat(dns.queries("a.backend.test", "A")).as("no query for the target").isZero();
@@ -267,7 +258,7 @@ class DnsDiscoveryTest {
         new Srv(0, 0, 3, "a.backend.test"), new Srv(1, 7, 4, "a.backend.test"));
     dns.a("a.backend.test", 30, "10.0.0.1");
 
-    Recorder recorder = started(BackendDiscovery.srv(SRV, fast()), vertx);
+    Recorder recorder = started(BackendDiscovery.srv(SRV, dns.fastOptions()), vertx);
 
     assertThat(recorder.last()).containsExactlyInAnyOrder(new Backend("10.0.0.1", 1, 256, 0),
         new Backend("10.0.0.1", 2, 64, 0), new Backend("10.0.0.1", 3, 1, 0), new Backend("10.0.0.1", 4, 7, 1));
@@ -277,10 +268,10 @@ class DnsDiscoveryTest {
   void aFailingSrvTargetKeepsTheLastGoodSetAndAMissingOneOnlyLosesItsOwn(Vertx vertx) {
     dns.srv(SRV, 0, new Srv(0, 1, 8001, "a.backend.test"), new Srv(0, 1, 8002, "b.backend.test"));
     dns.a("a.backend.test", 0, "10.0.0.1").a("b.backend.test", 0, "10.0.0.2");
-    Recorder recorder = started(BackendDiscovery.srv(SRV, fast()), vertx);
+    Recorder recorder = started(BackendDiscovery.srv(SRV, dns.fastOptions()), vertx);
 
     dns.mode("b.backend.test", Mode.SERVFAIL);
-    awaitQueries(SRV, "SRV", 3);
+    dns.awaitQueries(SRV, "SRV", 3);
     assertThat(recorder.updates).hasSize(1);
 
     dns.mode("b.backend.test", Mode.NXDOMAIN);

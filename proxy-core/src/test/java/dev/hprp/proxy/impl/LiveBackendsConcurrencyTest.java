@@ -34,7 +34,7 @@ class LiveBackendsConcurrencyTest {
   private static final SocketAddress CLIENT = SocketAddress.inetSocketAddress(40000, "127.0.0.1");
 
   /** A connection that needs no socket: the dial answers at once, sometimes refused, and the "relay" ends at once. */
-  private static final class InstantAttempt implements UpstreamConnector.Attempt<Object> {
+  private static final class InstantAttempt extends SocketlessAttempt {
     private final AtomicLong relayed;
 
     InstantAttempt(AtomicLong relayed) {
@@ -53,28 +53,11 @@ class LiveBackendsConcurrencyTest {
     }
 
     @Override
-    public boolean wanted() {
-      return true;
-    }
-
-    @Override
     public void connected(Upstream upstream, Object connection) {
       upstream.sentToBackend(4);
       upstream.receivedFromBackend(4);
       upstream.release(false);
       relayed.incrementAndGet();
-    }
-
-    @Override
-    public void failed(int attempts) {
-    }
-
-    @Override
-    public void discard(Object connection) {
-    }
-
-    @Override
-    public void abort() {
     }
   }
 

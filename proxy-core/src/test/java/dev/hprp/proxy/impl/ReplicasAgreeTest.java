@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -36,35 +35,28 @@ class ReplicasAgreeTest {
   private static final int BACKENDS = 12;
 
   /** One pick: the dial records the backend chosen and succeeds at once; the "relay" ends at once. */
-  private record Pick(SocketAddress clientAddress, AtomicReference<String> picked)
-      implements UpstreamConnector.Attempt<Object> {
+  private static final class Pick extends SocketlessAttempt {
+    private final SocketAddress client;
+    private String picked;
 
-    @Override
-    public Future<Object> dial(Backend backend) {
-      picked.set(backend.id());
-      return Future.succeededFuture(backend);
+    Pick(SocketAddress client) {
+      this.client = client;
     }
 
     @Override
-    public boolean wanted() {
-      return true;
+    public SocketAddress clientAddress() {
+      return client;
+    }
+
+    @Override
+    public Future<Object> dial(Backend backend) {
+      picked = backend.id();
+      return Future.succeededFuture(backend);
     }
 
     @Override
     public void connected(Upstream upstream, Object connection) {
       upstream.release(false);
-    }
-
-    @Override
-    public void failed(int attempts) {
-    }
-
-    @Override
-    public void discard(Object connection) {
-    }
-
-    @Override
-    public void abort() {
     }
   }
 
@@ -83,9 +75,10 @@ class ReplicasAgreeTest {
     Map<String, String> picks = new HashMap<>();
     for (int i = 0; i < KEYS; i++) {
       String client = "10.1." + i / 256 + "." + i % 256;
-      AtomicReference<String> picked = new AtomicReference<>();
-      proxy.connector().connect(new Pick(SocketAddress.inetSocketAddress(40000, client), picked));
-      picks.put(client, picked.get());
+      Pick pick = new Pick(SocketAddress.inetSocketAddress(40000, client));
+      // The dial succeeds at once, so the pick is made before connect returns.
+      proxy.connector().connect(pick);
+      picks.put(client, pick.picked);
     }
     return picks;
   }

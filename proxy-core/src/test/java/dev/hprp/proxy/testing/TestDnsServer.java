@@ -1,5 +1,6 @@
 package dev.hprp.proxy.testing;
 
+import dev.hprp.proxy.discovery.DnsDiscoveryOptions;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -25,12 +26,14 @@ import io.netty.handler.codec.dns.DnsSection;
 import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 
 /**
  * An authoritative DNS server for tests, on {@code 127.0.0.1} and an ephemeral UDP port, built on Netty's DNS codec.
@@ -102,6 +105,24 @@ public final class TestDnsServer implements AutoCloseable {
   /** Where it listens, as {@code --dns-server} takes it: {@code 127.0.0.1:PORT}. */
   public String hostPort() {
     return "127.0.0.1:" + address().getPort();
+  }
+
+  /**
+   * Options for sources that ask only this server, again every 20-200 ms (a TTL of 0 gives the minimum; longer TTLs
+   * are clamped to the maximum), and give up on a query after 300 ms.
+   */
+  public DnsDiscoveryOptions fastOptions() {
+    return new DnsDiscoveryOptions().setServers(List.of(address())).setMinRefresh(Duration.ofMillis(20))
+        .setMaxRefresh(Duration.ofMillis(200)).setQueryTimeout(Duration.ofMillis(300));
+  }
+
+  /**
+   * Waits until {@code name} was asked {@code more} more times for {@code type}: that many more resolutions ran. At
+   * most 20 s, a bound for a busy machine; the wait ends as soon as they did.
+   */
+  public void awaitQueries(String name, String type, int more) {
+    int target = queries(name, type) + more;
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> queries(name, type) >= target);
   }
 
   /** Sets {@code name}'s A records (replacing them; none: an empty answer); the name answers with its records. */
