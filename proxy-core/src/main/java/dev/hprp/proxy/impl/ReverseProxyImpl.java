@@ -162,7 +162,10 @@ final class ReverseProxyImpl implements ReverseProxy {
   public Future<Void> removeBackend(String id, Duration drainTimeout) {
     Objects.requireNonNull(id, "id");
     try {
-      return remove(registry.require(id), checkDrainTimeout(drainTimeout));
+      BackendStateImpl state = registry.require(id);
+      Future<Void> removal = remove(state, checkDrainTimeout(drainTimeout));
+      registry.rebuild();
+      return removal;
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
@@ -173,11 +176,13 @@ final class ReverseProxyImpl implements ReverseProxy {
     return Ranges.check("drainTimeout", drainTimeout, Duration.ZERO, ReverseProxyOptions.MAX_DRAIN_TIMEOUT);
   }
 
-  /** Begins a removal: no new connection from now; the rest are closed at {@code drainTimeout}. */
+  /**
+   * Begins a removal: no new connection from now (picks skip it before any new selector is built; the caller asks
+   * for one); the rest are closed at {@code drainTimeout}.
+   */
   private Future<Void> remove(BackendStateImpl state, Duration drainTimeout) {
     monitor.stop(state);
     Future<Void> removal = registry.beginRemoval(state);
-    registry.rebuild();
     if (!removal.isComplete()) {
       long timer = vertx.setTimer(Math.max(1, drainTimeout.toMillis()), id -> {
         if (state.activeConnections() > 0) {
