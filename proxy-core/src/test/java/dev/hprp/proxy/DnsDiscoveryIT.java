@@ -89,10 +89,6 @@ class DnsDiscoveryIT {
     return proxy.backends().stream().filter(s -> s.id().equals(id)).findFirst().orElse(null);
   }
 
-  private void dns.awaitQueries(String name, String type, int more) {
-    dns.awaitQueries(name, type, more);
-  }
-
   @Test
   void newAddressesAreCheckedBeforeTrafficAndVanishedOnesDrainAnOpenTransfer(Vertx vertx) throws Exception {
     backends = SamePortBackends.start(vertx, 2);
