@@ -19,8 +19,9 @@ public interface DiscoveryContext {
    * Reports the source's whole current set, which replaces the one it reported before. The proxy's backends are the
    * union of every source's set (an address found by two sources is taken from the first, in the order the sources
    * were given); when that union changes, the proxy applies it as {@link dev.hprp.proxy.ReverseProxy#updateBackends}
-   * does, removals draining for the proxy's drain timeout. A set equal to the source's previous one, in any order,
-   * changes nothing. Calls after the proxy closed are ignored.
+   * does, removals draining for the proxy's drain timeout, except that a change that both adds and removes backends
+   * removes only once the additions are in rotation (make before break). A set equal to the source's previous one,
+   * in any order, changes nothing. Calls after the proxy closed are ignored.
    *
    * @param backends the backends found now; possibly empty, no address twice, never null
    * @throws IllegalArgumentException when an address is listed twice

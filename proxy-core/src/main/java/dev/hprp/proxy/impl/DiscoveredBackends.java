@@ -45,6 +45,11 @@ final class DiscoveredBackends {
   private final List<Backend>[] sets;
   /** The union last applied: the configured backends, already in the registry, until the first. Guarded by this. */
   private List<Backend> applied;
+  /**
+   * While the additions of a change that also removes are joining: completes once the rest is applied too; null
+   * otherwise. Guarded by this.
+   */
+  private Future<Void> settling;
   /** Whether unions are applied as they change: from the start's first union on. Guarded by this. */
   private boolean live;
   private volatile boolean closed;
@@ -119,8 +124,18 @@ final class DiscoveredBackends {
     }
   }
 
-  /** Applies the union when it differs from the last one applied. Called holding this lock. */
+  /**
+   * Applies the union when it differs from the last one applied. Called holding this lock.
+   *
+   * <p>Make before break: when a change both adds and removes backends (a DNS name moving to new addresses), the new
+   * ones join first, the old ones staying; once the new ones are in rotation (probed when checks are on), the union
+   * of that moment is applied, removing what left; reports that arrive meanwhile wait for it. Removing at once would
+   * leave no eligible backend while the new ones are probed, and clients would be turned away.
+   */
   private Future<Void> applyUnion() {
+    if (settling != null) {
+      return settling;
+    }
     Map<String, Backend> union = new LinkedHashMap<>();
     fixed.forEach(backend -> union.put(backend.id(), backend));
     for (List<Backend> set : sets) {
@@ -133,8 +148,27 @@ final class DiscoveredBackends {
       return Future.succeededFuture();
     }
     List<Backend> before = applied;
-    applied = after;
-    return applier.apply(before, after);
+    Map<String, Backend> kept = new LinkedHashMap<>();
+    before.forEach(backend -> kept.put(backend.id(), backend));
+    boolean removes = !union.keySet().containsAll(kept.keySet());
+    boolean adds = !kept.keySet().containsAll(union.keySet());
+    if (!(adds && removes)) {
+      applied = after;
+      return applier.apply(before, after);
+    }
+    kept.putAll(union);
+    applied = List.copyOf(kept.values());
+    Promise<Void> settled = Promise.promise();
+    settling = settled.future();
+    applier.apply(before, applied).onComplete(additions -> {
+      Future<Void> rest;
+      synchronized (this) {
+        settling = null;
+        rest = closed ? Future.succeededFuture() : applyUnion();
+      }
+      rest.onComplete(settled);
+    });
+    return settled.future();
   }
 
   /** Closes every source; later reports are ignored. Idempotent; never fails. */
