@@ -11,6 +11,8 @@ public final class DiscoveryException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   /**
+   * A failure to find the first backends.
+   *
    * @param message names the source and the reason; never null
    * @param cause   the underlying failure, or null
    */
