@@ -156,7 +156,11 @@ public abstract class Upstream {
         return;
       }
       if (!state.connectionOpened(this)) {
-        // Its removal began while connecting: no new connection may go to it, so the client goes elsewhere.
+        // Its removal began while connecting: no new connection may go to it, so the client goes elsewhere. The
+        // removal may have counted this attempt as a connection to wait for: when none is left, it ends here.
+        if (state.activeConnections() == 0) {
+          connector.registry().drained(state);
+        }
         attempt.discard(ar.result());
         markTried(state);
         next();
