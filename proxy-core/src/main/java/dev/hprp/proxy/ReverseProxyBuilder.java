@@ -52,6 +52,12 @@ public interface ReverseProxyBuilder {
   /** Adds a listener told of every backend event: added, removed, health or admin state changed. */
   ReverseProxyBuilder onBackendEvent(BackendListener listener);
 
+  /**
+   * Adds a listener told of every relayed connection once it has ended, with its {@link ConnectionRecord}: the
+   * backends tried, the bytes, the timings, how it ended. Without any, no record is built.
+   */
+  ReverseProxyBuilder onConnection(ConnectionListener listener);
+
   /** Sets listening and connection options (copied). */
   ReverseProxyBuilder with(ReverseProxyOptions options);
 

@@ -24,6 +24,7 @@ import java.util.List;
  * @param passive     passive health
  * @param options     listening and connection options
  * @param transport   the I/O transport chosen
+ * @param admin       the admin endpoint, the access log and the drain
  */
 record Settings(
     List<BackendDiscovery> backends,
@@ -34,7 +35,8 @@ record Settings(
     HealthCheckOptions health,
     PassiveHealthOptions passive,
     ReverseProxyOptions options,
-    TransportChoice transport) {
+    TransportChoice transport,
+    AdminSettings admin) {
 
   /** A builder holding every setting, proxying to {@code sources} (the demo's backends, or {@link #backends}). */
   ReverseProxyBuilder builder(Vertx vertx, List<BackendDiscovery> sources) {
@@ -43,6 +45,9 @@ record Settings(
         .balancer(balancer)
         .passiveHealth(passive)
         .with(options);
+    if (admin.accessLog()) {
+      builder.onConnection(AccessLog::write);
+    }
     healthCheck.check().ifPresentOrElse(check -> builder.healthCheck(check, health), builder::noHealthCheck);
     return builder;
   }

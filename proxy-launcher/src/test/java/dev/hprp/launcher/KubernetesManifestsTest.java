@@ -15,11 +15,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -38,14 +36,6 @@ class KubernetesManifestsTest {
   private static final Path ROOT = Path.of(System.getProperty("hprp.readme", "../README.md")).toAbsolutePath()
       .getParent();
   private static final Path MANIFESTS = ROOT.resolve("deploy/kubernetes");
-  /**
-   * The admin endpoint's flags, which the operations issue adds (branch wip/ops): until it is merged, they are the
-   * only flags of the manifest the launcher may lack.
-   */
-  private static final Set<String> ADMIN_FLAGS = Set.of("--admin-port", "--admin-host", "--admin-token");
-  /** The admin endpoint's probe paths, as the operations issue defines them. */
-  private static final String LIVENESS_PATH = "/healthz";
-  private static final String READINESS_PATH = "/readyz";
   /** What the JVM needs besides the heap and direct buffers (metaspace, code cache, threads), at the least. */
   private static final long JVM_OVERHEAD = 64L << 20;
 
@@ -93,21 +83,18 @@ class KubernetesManifestsTest {
   void everyFlagIsTheLaunchersAndItsValueIsAccepted() {
     CommandSpec spec = HprpCommand.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
         running -> 0).getCommandSpec();
-    List<String> missing = flags.keySet().stream().filter(flag -> spec.findOption(flag) == null).toList();
-    assertThat(missing).as("flags of the manifest that hprp does not have").isSubsetOf(ADMIN_FLAGS);
+    assertThat(flags.keySet()).as("flags of the manifest that hprp does not have")
+        .allMatch(flag -> spec.findOption(flag) != null);
 
-    List<String> known = new ArrayList<>();
-    flags.forEach((flag, value) -> {
-      if (!missing.contains(flag)) {
-        known.add(value == null ? flag : flag + "=" + value);
-      }
-    });
-    Settings settings = Flags.settings(known.toArray(String[]::new));
+    List<String> args = new ArrayList<>();
+    flags.forEach((flag, value) -> args.add(value == null ? flag : flag + "=" + value));
+    Settings settings = Flags.settings(args.toArray(String[]::new));
+
     assertThat(settings.backends()).extracting(Object::toString)
         .containsExactly("dns:backend.default.svc.cluster.local:8080");
-
-    Assumptions.assumeTrue(missing.isEmpty(), "waits for the operations issue (wip/ops), which adds " + missing
-        + " to hprp: every other flag of the manifest is the launcher's and accepted");
+    assertThat(settings.admin().port()).isEqualTo(containerPort("admin"));
+    assertThat(settings.admin().token()).isEqualTo("$(HPRP_ADMIN_TOKEN)");
+    assertThat(settings.options().getDrainTimeout()).as("--drain-timeout").isEqualTo(settings.admin().drainTimeout());
   }
 
   @Test
@@ -117,9 +104,9 @@ class KubernetesManifestsTest {
     assertThat(flags).containsEntry("--admin-host", "0.0.0.0");
     assertThat(flags.get("--admin-token")).as("the token comes from the Secret through the environment")
         .isEqualTo("$(HPRP_ADMIN_TOKEN)");
-    assertThat(probe("startupProbe")).containsEntry("path", LIVENESS_PATH).containsEntry("port", "admin");
-    assertThat(probe("livenessProbe")).containsEntry("path", LIVENESS_PATH).containsEntry("port", "admin");
-    assertThat(probe("readinessProbe")).containsEntry("path", READINESS_PATH).containsEntry("port", "admin");
+    assertThat(probe("startupProbe")).containsEntry("path", AdminServer.LIVENESS).containsEntry("port", "admin");
+    assertThat(probe("livenessProbe")).containsEntry("path", AdminServer.LIVENESS).containsEntry("port", "admin");
+    assertThat(probe("readinessProbe")).containsEntry("path", AdminServer.READINESS).containsEntry("port", "admin");
     assertThat(containerPort("proxy")).as("--port").isEqualTo(Integer.parseInt(flags.get("--port")));
   }
 

@@ -2,6 +2,7 @@ package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendListener;
+import dev.hprp.proxy.ConnectionListener;
 import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyBuilder;
@@ -30,6 +31,7 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
   private PassiveHealthOptions passiveHealthOptions = new PassiveHealthOptions();
   private ReverseProxyOptions options = new ReverseProxyOptions();
   private final List<BackendListener> listeners = new ArrayList<>();
+  private final List<ConnectionListener> connectionListeners = new ArrayList<>();
 
   /** Called by {@link ReverseProxy#builder(Vertx)}. */
   public ReverseProxyBuilderImpl(Vertx vertx) {
@@ -96,6 +98,12 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
   }
 
   @Override
+  public ReverseProxyBuilder onConnection(ConnectionListener listener) {
+    connectionListeners.add(Objects.requireNonNull(listener, "listener"));
+    return this;
+  }
+
+  @Override
   public ReverseProxyBuilder with(ReverseProxyOptions options) {
     this.options = new ReverseProxyOptions(Objects.requireNonNull(options, "options"));
     return this;
@@ -125,6 +133,7 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
         new HealthCheckOptions(healthCheckOptions),
         new PassiveHealthOptions(passiveHealthOptions),
         new ReverseProxyOptions(options),
-        List.copyOf(listeners)));
+        List.copyOf(listeners),
+        List.copyOf(connectionListeners)));
   }
 }

@@ -18,8 +18,11 @@ public final class UpstreamConnector {
   private final HealthMonitor monitor;
   private final int maxAttempts;
   private final long earlyCloseWindowNanos;
+  private final Connections connections;
 
-  UpstreamConnector(BackendRegistry registry, HealthMonitor monitor, int maxAttempts, long earlyCloseWindowNanos) {
+  UpstreamConnector(BackendRegistry registry, HealthMonitor monitor, int maxAttempts, long earlyCloseWindowNanos,
+      Connections connections) {
+    this.connections = connections;
     this.registry = registry;
     this.monitor = monitor;
     this.maxAttempts = maxAttempts;
@@ -40,6 +43,17 @@ public final class UpstreamConnector {
     /** Whether a backend is still wanted; false once the client has gone, which ends the attempts. */
     boolean wanted();
 
+    /**
+     * Called first, before any other method, with the handle that {@link #connected} will receive too: what a
+     * protocol that records its connections reads the attempts from, whichever way the connection ends.
+     */
+    default void started(Upstream upstream) {
+    }
+
+    /** The attempts stopped because {@link #wanted()} turned false: the client is gone. */
+    default void abandoned() {
+    }
+
     /** A backend accepted: relay between the client and {@code connection}; release {@code upstream} when done. */
     void connected(Upstream upstream, C connection);
 
@@ -58,7 +72,14 @@ public final class UpstreamConnector {
 
   /** Starts connecting for one client; the outcome goes to {@code attempt}. */
   public <C> void connect(Attempt<C> attempt) {
-    new Upstream.Connecting<>(this, attempt).next();
+    Upstream.Connecting<C> upstream = new Upstream.Connecting<>(this, attempt);
+    attempt.started(upstream);
+    upstream.next();
+  }
+
+  /** The proxy's client connections: counts, records, the drain. */
+  public Connections connections() {
+    return connections;
   }
 
   BackendRegistry registry() {

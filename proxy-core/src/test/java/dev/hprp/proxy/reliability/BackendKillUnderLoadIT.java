@@ -88,6 +88,9 @@ class BackendKillUnderLoadIT {
       long killDone = System.nanoTime();
       await("victim's relays closed").atMost(Proxies.SETTLE)
           .until(() -> proxy.backends().get(1).activeConnections() == 0);
+      // The proxy has closed them; on a loaded machine their clients may learn of it a little later.
+      await("the victim's streams saw their close").atMost(Proxies.SETTLE)
+          .until(() -> streams.stream().anyMatch(s -> s.closedNanos() != 0));
       kills.add(new Kill(killStart, killDone, streams.stream().filter(s -> s.closedNanos() != 0).toList()));
       long servedWhileDown = load.succeeded();
       await().atMost(Proxies.SETTLE).until(() -> load.succeeded() >= servedWhileDown + 200);

@@ -22,6 +22,7 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -44,8 +45,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * instead of buffering, then, when the clients read at full speed, deliver every byte in order (CRC-32C per stream).
  *
  * <p>Where the bytes are is measured, not guessed from buffer sizes (which Linux autotunes up to
- * {@code net.ipv4.tcp_wmem} and {@code tcp_rmem}): the kernel's queues of every socket on the path are read from
- * {@code /proc/net/tcp} ({@link TcpQueues}), and the clients are plain NIO sockets the test reads itself, so nothing
+ * {@code net.ipv4.tcp_wmem} and {@code tcp_rmem}): the kernel's queues of every socket on the path are read
+ * ({@link TcpQueues}), and the clients are plain NIO sockets the test reads itself, so nothing
  * sits between their kernel queue and the test. What the proxy read from the backends, minus what is queued in the
  * kernel towards the clients and what the clients read, is then what the proxy holds in its JVM: it must stay within
  * a write queue and a few reads per connection. And once the queues towards the clients are full, the backends' bytes
@@ -64,15 +65,20 @@ class SlowReadersIT {
   /** Each client's reading rate in the slow phase. */
   private static final int TRICKLE_BYTES_PER_SECOND = 256 * 1024;
   private static final int TICK_MILLIS = 250;
-  /** How long the kernel's queues between proxy and clients may take to fill: 2-5 s here. */
-  private static final Duration FILL_TIMEOUT = Duration.ofSeconds(30);
+  /**
+   * How long the kernel's queues between proxy and clients may take to fill: 2-5 s here, 24 s with the machine's two
+   * cores shared by a load of 25.
+   */
+  private static final Duration FILL_TIMEOUT = Duration.ofSeconds(60);
   /** How long the clients stay slow once those queues are full. */
   private static final long SLOW_PHASE_MILLIS = 4000;
   /**
-   * Pause between two samples; a sample itself reads {@code /proc/net/tcp6}, which after the short-connection tests
-   * lists tens of thousands of sockets in TIME_WAIT and takes 100 ms or more.
+   * Pause between two samples; a sample itself asks the kernel for the path's sockets ({@link TcpQueues}), which
+   * takes 10-200 ms.
    */
   private static final long SAMPLE_MILLIS = 100;
+  /** The fewest samples that count as backed up in a row, and that the slow phase must have. */
+  private static final int MIN_SAMPLES = 5;
   /** Client receive buffer and backend send buffer: small, so that the kernel holds little of the gap. */
   private static final int SOCKET_BUFFER = 64 * 1024;
   /**
@@ -108,7 +114,7 @@ class SlowReadersIT {
   final NativeVertx nativeVertx = new NativeVertx();
 
   @Test
-  @Timeout(value = 180, unit = TimeUnit.SECONDS)
+  @Timeout(value = 300, unit = TimeUnit.SECONDS)
   void slowClientsThrottleTheBackendsInsteadOfFillingTheProxyAndReceiveEveryByte() throws Exception {
     Vertx vertx = nativeVertx.get();
     List<StreamingBackend> backends = List.of(
@@ -145,6 +151,7 @@ class SlowReadersIT {
       long fillMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - fillStart);
       watch.startSlowPhase();
       vertx.timer(SLOW_PHASE_MILLIS).await(SLOW_PHASE_MILLIS + 10_000, TimeUnit.MILLISECONDS);
+      watch.awaitSlowPhaseSamples(FILL_TIMEOUT);
       slowPhase.shutdown();
       assertThat(slowPhase.awaitTermination(10, TimeUnit.SECONDS)).as("slow phase's reads and samples ended").isTrue();
       long readWhileSlow = readers.stream().mapToLong(SlowReader::read).sum();
@@ -159,8 +166,8 @@ class SlowReadersIT {
       slow.assertThat(watch.maxHeldByProxy).as("bytes the proxy read from the backends that were neither queued in "
           + "the kernel towards the clients nor read by them: held in the proxy (most at a sample)")
           .isLessThanOrEqualTo(CLIENTS * PROXY_HELD_PER_CONNECTION);
-      slow.assertThat(readWhileSlow).as("the clients read slowly: most of the streams was still to come")
-          .isLessThan(CLIENTS * STREAM_BYTES / 2);
+      slow.assertThat(readers).as("the clients read slower than the streams came: none ended while slow")
+          .noneMatch(SlowReader::ended);
       slow.assertThat(heapWhileSlow - baselineHeap).as("live heap growth while slow")
           .isLessThan(CLIENTS * MEMORY_PER_PAUSED_CONNECTION);
       if (baselineDirect >= 0) {
@@ -218,13 +225,14 @@ class SlowReadersIT {
     private final Path path;
     private final List<SlowReader> readers;
     private volatile long backedUpSinceNanos;
+    private volatile int backedUpSamples;
     private volatile boolean slowPhase;
+    private volatile int slowPhaseSamples;
     long maxHeldByProxy = Long.MIN_VALUE;
     long maxToClients;
     long maxUnread;
     long minUnreadInSlowPhase = Long.MAX_VALUE;
     long maxDirect;
-    int slowPhaseSamples;
 
     Watch(ReverseProxy proxy, Path path, List<SlowReader> readers, long baselineDirect) {
       this.proxy = proxy;
@@ -243,8 +251,12 @@ class SlowReadersIT {
       Sample sample = Sample.take(proxy, path, readers);
       if (sample.unreadFromBackends() < CLIENTS * UNREAD_FROM_BACKENDS_PER_CONNECTION) {
         backedUpSinceNanos = 0;
-      } else if (backedUpSinceNanos == 0) {
-        backedUpSinceNanos = System.nanoTime();
+        backedUpSamples = 0;
+      } else {
+        if (backedUpSinceNanos == 0) {
+          backedUpSinceNanos = System.nanoTime();
+        }
+        backedUpSamples++;
       }
       maxHeldByProxy = Math.max(maxHeldByProxy, sample.heldByProxy());
       maxToClients = Math.max(maxToClients, sample.toClients());
@@ -256,12 +268,15 @@ class SlowReadersIT {
       maxDirect = Math.max(maxDirect, Resources.usedDirectMemory());
     }
 
-    /** Waits, at most {@code timeout}, until the bytes have stayed backed up for {@code span}; false if never. */
+    /**
+     * Waits, at most {@code timeout}, until the bytes have stayed backed up for {@code span} and
+     * {@value SlowReadersIT#MIN_SAMPLES} samples in a row; false if never.
+     */
     boolean awaitBackedUp(Duration span, Duration timeout) {
       try {
         await().atMost(timeout).pollInterval(Duration.ofMillis(SAMPLE_MILLIS)).until(() -> {
           long since = backedUpSinceNanos;
-          return since != 0 && System.nanoTime() - since >= span.toNanos();
+          return since != 0 && System.nanoTime() - since >= span.toNanos() && backedUpSamples >= MIN_SAMPLES;
         });
         return true;
       } catch (ConditionTimeoutException e) {
@@ -272,10 +287,26 @@ class SlowReadersIT {
     void startSlowPhase() {
       slowPhase = true;
     }
+
+    /**
+     * Waits, at most {@code timeout}, until the slow phase has had {@value SlowReadersIT#MIN_SAMPLES} samples: on a starved
+     * machine one sample may take seconds, and a phase judged on one or two proves nothing.
+     */
+    void awaitSlowPhaseSamples(Duration timeout) {
+      await("samples in the slow phase").atMost(timeout).pollInterval(Duration.ofMillis(SAMPLE_MILLIS))
+          .until(() -> slowPhaseSamples >= MIN_SAMPLES);
+    }
   }
 
-  /** The addresses that tell the path's sockets apart in {@code /proc/net/tcp}: the proxy's and the backends'. */
+  /** The addresses that tell the path's sockets apart in the kernel's tables: the proxy's and the backends'. */
   private record Path(InetSocketAddress proxy, Set<InetSocketAddress> backends) {
+
+    Set<Integer> ports() {
+      Set<Integer> ports = new HashSet<>();
+      ports.add(proxy.getPort());
+      backends.forEach(backend -> ports.add(backend.getPort()));
+      return ports;
+    }
   }
 
   /**
@@ -295,7 +326,7 @@ class SlowReadersIT {
 
     static Sample take(ReverseProxy proxy, Path path, List<SlowReader> readers) {
       long fromBackends = proxy.backends().stream().mapToLong(BackendStatus::bytesFromBackend).sum();
-      List<TcpQueues.Socket> sockets = TcpQueues.established();
+      List<TcpQueues.Socket> sockets = TcpQueues.established(path.ports());
       long toClients = TcpQueues.sendQueued(sockets, s -> s.local().equals(path.proxy()))
           + TcpQueues.receiveQueued(sockets, s -> s.remote().equals(path.proxy()));
       long unread = TcpQueues.receiveQueued(sockets, s -> path.backends().contains(s.remote()));
@@ -413,6 +444,10 @@ class SlowReadersIT {
 
     long read() {
       return read;
+    }
+
+    boolean ended() {
+      return ended;
     }
 
     void close() {

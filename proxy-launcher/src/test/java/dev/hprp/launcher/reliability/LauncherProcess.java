@@ -27,6 +27,7 @@ final class LauncherProcess implements AutoCloseable {
   /** The signal number of SIGINT (Ctrl-C) on Linux. */
   static final int SIGINT = 2;
   private static final Pattern LISTENING = Pattern.compile("listening on [^ ]*:(\\d+),");
+  private static final Pattern ADMIN = Pattern.compile("admin on http://[^ ]*:(\\d+)");
 
   private final Process process;
   private final List<String> out = new ArrayList<>();
@@ -90,6 +91,32 @@ final class LauncherProcess implements AutoCloseable {
 
   long pid() {
     return process.pid();
+  }
+
+  /** Sends SIGTERM, without waiting. */
+  void signal() {
+    process.toHandle().destroy();
+  }
+
+  /** Waits at most {@code timeout} for the exit and its last output; returns the exit code. */
+  int awaitExit(long timeout, TimeUnit unit) throws InterruptedException {
+    if (!process.waitFor(timeout, unit)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("hprp did not exit within " + timeout + " " + unit + ": " + output());
+    }
+    for (Thread reader : readers) {
+      reader.join(unit.toMillis(timeout));
+    }
+    return process.exitValue();
+  }
+
+  /** The admin endpoint's port, from the start-up line (call after {@link #awaitPort}). */
+  int adminPort() {
+    Matcher m = ADMIN.matcher(output());
+    if (!m.find()) {
+      throw new IllegalStateException("no admin endpoint on the start-up line: " + output());
+    }
+    return Integer.parseInt(m.group(1));
   }
 
   /** Sends SIGTERM and waits for the exit and its last output; returns the exit code. */

@@ -1,9 +1,12 @@
 package dev.hprp.proxy.impl.tcp;
 
 import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.EndState;
+import dev.hprp.proxy.impl.Connections;
 import dev.hprp.proxy.impl.Upstream;
 import dev.hprp.proxy.impl.UpstreamConnector;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.net.NetClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -22,6 +25,7 @@ import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -49,6 +53,11 @@ import org.slf4j.LoggerFactory;
  * the other, which is then closed. A side that fails (a reset, a read or write error) closes both at once, since
  * nothing more can be delivered. No traffic either way for the idle timeout closes both. When both sockets are
  * closed the {@link Upstream} is released, exactly once.
+ *
+ * <p>How it ended ({@link EndState}) is the first decisive event: a FIN or close of either side, a failure of either
+ * side, the idle timeout, an abort at a drain's deadline, or no backend. When both sockets are closed, or no backend
+ * was connected, the proxy's {@link Connections} are told once, with a record when a listener wants one; nothing is
+ * recorded or allocated for it otherwise.
  */
 final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
 
@@ -83,6 +92,14 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
   }
 
   /**
+   * What a client socket is given as its shutdown handler: a proxy's drain ({@code NetServer.shutdown(timeout)})
+   * leaves the relayed connection open, to finish on its own, until the proxy closes it at the deadline; without a
+   * handler Vert.x would close it at once.
+   */
+  private static final Handler<Duration> FINISH_ON_ITS_OWN = remaining -> {
+  };
+
+  /**
    * What every relay of one event loop shares. Immutable.
    *
    * @param netClient        connects to backends on this event loop
@@ -101,21 +118,50 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
   private Side endedFirst;
   private long lastActivityNanos;
   private ScheduledFuture<?> idleCheck;
+  private final Connections connections;
+  /** The connector's handle from the first attempt on, connected or not: what the record is read from. */
+  private Upstream attempts;
+  /** How the relay ended: the first decisive event; null while nothing has. */
+  private EndState end;
+  private boolean finished;
+  /** Only when recording: when the client was accepted, and its address. */
+  private long startNanos;
+  private SocketAddress clientAddress;
 
   private TcpRelay(NetSocketInternal client, Settings settings) {
     this.client = client;
     this.settings = settings;
+    this.connections = settings.connector().connections();
     this.clientSide = new Side(null, true);
   }
 
   /** Takes over an accepted client socket; call in the tick it was accepted, before anything asynchronous. */
   static void start(NetSocket socket, Settings settings) {
     NetSocketInternal client = (NetSocketInternal) socket;
+    Connections connections = settings.connector().connections();
+    if (connections.refusing()) {
+      // Accepted in the instant between the start of a shutdown and the listening socket's close: reset, as a
+      // closed port would answer.
+      client.channelHandlerContext().channel().config().setOption(ChannelOption.SO_LINGER, 0);
+      client.channelHandlerContext().close();
+      return;
+    }
     TcpRelay relay = new TcpRelay(client, settings);
+    relay.connections.opened();
+    if (relay.connections.recording()) {
+      relay.startNanos = System.nanoTime();
+      relay.clientAddress = client.remoteAddress();
+    }
     // No reads until a backend is connected; the handler holds whatever one read already brought in.
     client.channelHandlerContext().channel().config().setAutoRead(false);
+    client.shutdownHandler(FINISH_ON_ITS_OWN);
     relay.clientSide.install(client);
     settings.connector().connect(relay);
+  }
+
+  @Override
+  public void started(Upstream upstream) {
+    attempts = upstream;
   }
 
   @Override
@@ -130,8 +176,16 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
 
   @Override
   public boolean wanted() {
-    // A client that left having sent nothing needs no backend.
-    return clientSide.open || clientSide.early != null;
+    // A client that left having sent nothing needs no backend; nor does any client once the drain's deadline passed.
+    return (clientSide.open || clientSide.early != null) && !connections.killed();
+  }
+
+  @Override
+  public void abandoned() {
+    endAs(connections.killed() ? EndState.DRAIN_TIMEOUT : EndState.CLIENT_CLOSED);
+    clientSide.releaseEarly();
+    clientSide.close();
+    finish();
   }
 
   @Override
@@ -139,8 +193,10 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     if (log.isDebugEnabled()) {
       log.debug("{}: no backend accepted after {} attempt(s); closing", client.remoteAddress(), attempts);
     }
+    end = EndState.REFUSED;
     clientSide.releaseEarly();
     clientSide.close();
+    finish();
   }
 
   @Override
@@ -151,8 +207,11 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
   @Override
   public void abort() {
     clientSide.channel().eventLoop().execute(() -> {
+      endAs(EndState.DRAIN_TIMEOUT);
       clientSide.close();
-      upstreamSide.close();
+      if (upstreamSide != null) {
+        upstreamSide.close();
+      }
     });
   }
 
@@ -166,6 +225,14 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
       // Closed between connecting and this callback: its channelInactive went by before the handler was there.
       clientSide.releaseEarly();
       upstreamSide.closed();
+      return;
+    }
+    if (connections.killed()) {
+      // The drain's deadline passed while this one was connecting.
+      endAs(EndState.DRAIN_TIMEOUT);
+      clientSide.releaseEarly();
+      clientSide.close();
+      upstreamSide.close();
       return;
     }
     // Relayed even when the client already left: what it sent before closing is still delivered, then the
@@ -197,6 +264,7 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
       log.debug("{} <-> {}: idle for {} ms; closing", client.remoteAddress(), upstream.backend(),
           TimeUnit.NANOSECONDS.toMillis(settings.idleTimeoutNanos()));
     }
+    endAs(EndState.IDLE_TIMEOUT);
     clientSide.close();
     upstreamSide.close();
   }
@@ -213,6 +281,24 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     if (log.isDebugEnabled()) {
       log.debug("{} <-> {}: closed", client.remoteAddress(), upstream.backend());
     }
+    finish();
+  }
+
+  /** Notes how the relay ended, unless something decided it already. */
+  private void endAs(EndState state) {
+    if (end == null) {
+      end = state;
+    }
+  }
+
+  /** The relay is over: tells the proxy's connections once, with its record when one is wanted. */
+  private void finish() {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    EndState state = end != null ? end : EndState.CLIENT_CLOSED;
+    connections.closed(connections.recording() ? attempts.record(clientAddress, startNanos, state, null) : null);
   }
 
   /** Notes which side ended first, for passive health's view of a backend that hangs up at once. */
@@ -311,6 +397,7 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
       if (event instanceof ChannelInputShutdownEvent) {
         inputEnded = true;
+        endAs(towardBackend ? EndState.CLIENT_CLOSED : EndState.BACKEND_CLOSED);
         ended(this);
         if (peer != null) {
           forwardEnd();
@@ -342,6 +429,7 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
             : upstream.backend(), cause.toString());
       }
       failed = true;
+      endAs(towardBackend ? EndState.CLIENT_RESET : EndState.BACKEND_RESET);
       ended(this);
       close();
       if (peer != null) {
@@ -361,6 +449,7 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
         return;
       }
       open = false;
+      endAs(towardBackend ? EndState.CLIENT_CLOSED : EndState.BACKEND_CLOSED);
       ended(this);
       if (peer != null) {
         endPeer();
