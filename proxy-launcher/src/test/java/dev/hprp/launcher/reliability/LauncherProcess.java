@@ -137,18 +137,6 @@ final class LauncherProcess implements AutoCloseable {
     }
   }
 
-  /** Waits for the exit and the last output; returns the exit code; kills it and throws after the timeout. */
-  int awaitExit(long timeout, TimeUnit unit) throws InterruptedException {
-    if (!process.waitFor(timeout, unit)) {
-      process.destroyForcibly();
-      throw new IllegalStateException("hprp did not exit within " + timeout + " " + unit);
-    }
-    for (Thread reader : readers) {
-      reader.join(unit.toMillis(timeout));
-    }
-    return process.exitValue();
-  }
-
   /** Whether process {@code pid} ignores signal number {@code signal} ({@code SigIgn} in its status). */
   static boolean ignoresSignal(long pid, int signal) {
     try {
