@@ -2,13 +2,14 @@ package dev.hprp.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hprp.proxy.testing.Clients;
+import dev.hprp.proxy.testing.LoadClient;
 import dev.hprp.proxy.testing.TestBackend;
 import dev.hprp.proxy.testing.TestDnsServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,8 @@ import org.junit.jupiter.api.Timeout;
 /** The command with DNS backend entries, in-process, against a DNS server of the test's own. */
 @Timeout(60)
 class DnsBackendsTest {
+
+  private static final Buffer PING = Buffer.buffer("ping");
 
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
@@ -54,17 +57,19 @@ class DnsBackendsTest {
 
   @Test
   void relaysToTheAddressesANameResolvesTo() {
-    TestBackend backend = TestBackend.named(vertx, "found-by-dns").await();
+    TestBackend backend = TestBackend.start(vertx, TestBackend.Mode.ECHO).await();
     dns.a("backend.test", 30, "127.0.0.1");
 
     int code = run(running -> {
-      Buffer answer = Clients.exchange(vertx, vertx.createNetClient(), running.port(), Buffer.buffer("hi")).await();
-      assertThat(answer.toString()).isEqualTo("found-by-dns");
+      LoadClient load = LoadClient.start(vertx, running.port(), PING, PING, 1, 3, Duration.ofSeconds(20));
+      load.done().await();
+      assertThat(load.failures()).isEmpty();
       return 0;
     }, "--host", "127.0.0.1", "--port", "0", "--backends", "dns:backend.test:" + backend.port(),
         "--dns-server", dns.hostPort(), "--health-check", "none");
 
     assertThat(code).as("stderr: %s", err).isZero();
+    assertThat(backend.accepted()).isEqualTo(3);
     assertThat(out.toString()).contains("backends dns:backend.test:" + backend.port() + ",");
   }
 }
