@@ -7,10 +7,10 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * One upstream server: a host, a port and a balancing weight.
+ * One upstream server: a host, a port, a balancing weight and a priority.
  *
- * <p>Immutable and thread-safe. Two backends are equal when host, port and weight are equal; {@link #id()} names the
- * address alone ({@code host:port}, IPv6 in brackets) and is what consistent hashing and logs use.
+ * <p>Immutable and thread-safe. Two backends are equal when host, port, weight and priority are equal; {@link #id()}
+ * names the address alone ({@code host:port}, IPv6 in brackets) and is what consistent hashing and logs use.
  *
  * <pre>{@code
  * List<Backend> backends = Backend.parseList("10.0.0.1:3001:3,10.0.0.2:3001,[::1]:3002");
@@ -19,13 +19,21 @@ import java.util.Objects;
  * @param host   host name or IP literal, never null or blank; IPv6 literals are stored without brackets
  * @param port   1-65535
  * @param weight relative share of new connections, 1-{@value #MAX_WEIGHT}; {@value #DEFAULT_WEIGHT} unless given
+ * @param priority the backend's priority group, 0-{@value #MAX_PRIORITY}, lower first; {@value #DEFAULT_PRIORITY}
+ *     unless given. New connections go only to the lowest group that has an eligible backend, as DNS SRV records
+ *     order their targets: the backends of higher numbers are backups, health-checked but unused until every backend
+ *     of each lower group is down, drained or ejected
  */
-public record Backend(String host, int port, int weight) {
+public record Backend(String host, int port, int weight, int priority) {
 
   /** Weight of a backend written without one. */
   public static final int DEFAULT_WEIGHT = 1;
   /** Largest weight accepted; bounds the consistent-hash ring and the smooth round-robin arithmetic. */
   public static final int MAX_WEIGHT = 256;
+  /** Priority of a backend given without one: every such backend is in the first group. */
+  public static final int DEFAULT_PRIORITY = 0;
+  /** Largest priority accepted: a DNS SRV record's priority is 16 bits. */
+  public static final int MAX_PRIORITY = 65535;
 
   /** Validates every component; see the class description for the ranges. */
   public Backend {
@@ -41,9 +49,15 @@ public record Backend(String host, int port, int weight) {
     }
     Ranges.check("backend port", port, 1, 65535);
     Ranges.check("backend weight", weight, 1, MAX_WEIGHT);
+    Ranges.check("backend priority", priority, 0, MAX_PRIORITY);
   }
 
-  /** A backend with the {@linkplain #DEFAULT_WEIGHT default weight}. */
+  /** A backend in the {@linkplain #DEFAULT_PRIORITY first priority group}. */
+  public Backend(String host, int port, int weight) {
+    this(host, port, weight, DEFAULT_PRIORITY);
+  }
+
+  /** A backend with the {@linkplain #DEFAULT_WEIGHT default weight}, in the first priority group. */
   public Backend(String host, int port) {
     this(host, port, DEFAULT_WEIGHT);
   }
@@ -56,10 +70,14 @@ public record Backend(String host, int port, int weight) {
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
   }
 
-  /** Returns {@link #id()}, followed by {@code :weight} when the weight is not the default. */
+  /**
+   * Returns {@link #id()}, followed by {@code :weight} when the weight is not the default, and by a space and
+   * {@code priority N} when the priority is not ({@code 10.0.0.1:3001:2 priority 10}).
+   */
   @Override
   public String toString() {
-    return weight == DEFAULT_WEIGHT ? id() : id() + ":" + weight;
+    String text = weight == DEFAULT_WEIGHT ? id() : id() + ":" + weight;
+    return priority == DEFAULT_PRIORITY ? text : text + " priority " + priority;
   }
 
   /**

@@ -50,11 +50,13 @@ public interface ReverseProxy {
   }
 
   /**
-   * Runs the first round of health checks (bounded by their timeout) so no client goes to a dead backend, then
-   * listens on every event loop.
+   * Starts every {@linkplain dev.hprp.proxy.discovery.BackendDiscovery discovery source} and waits for its first set
+   * (a DNS source's first answer), runs the first round of health checks on the backends found (bounded by their
+   * timeout) so no client goes to a dead backend, then listens on every event loop.
    *
-   * @return completes when listening; fails when the port cannot be bound or the proxy was closed; never null.
-   *     Calling it again returns the same future.
+   * @return completes when listening; fails when a source cannot find its first backends (a
+   *     {@link dev.hprp.proxy.discovery.DiscoveryException} naming it, such as a DNS name that does not exist), the
+   *     port cannot be bound or the proxy was closed; never null. Calling it again returns the same future.
    */
   Future<Void> start();
 
@@ -175,8 +177,8 @@ public interface ReverseProxy {
   Future<Integer> shutdown(Duration timeout);
 
   /**
-   * Stops accepting, closes every relayed connection and stops health checks: a {@link #shutdown(Duration)} with no
-   * time to drain.
+   * Stops discovery, stops accepting, closes every relayed connection and stops health checks: a
+   * {@link #shutdown(Duration)} with no time to drain.
    *
    * @return completes when everything is closed; never fails; calling it again returns the same future
    */

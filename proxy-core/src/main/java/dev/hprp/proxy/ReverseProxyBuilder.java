@@ -1,6 +1,7 @@
 package dev.hprp.proxy;
 
 import dev.hprp.proxy.balancer.Balancer;
+import dev.hprp.proxy.discovery.BackendDiscovery;
 import dev.hprp.proxy.health.HealthCheck;
 import dev.hprp.proxy.health.HealthCheckOptions;
 import dev.hprp.proxy.health.PassiveHealthOptions;
@@ -17,11 +18,24 @@ import java.util.List;
  */
 public interface ReverseProxyBuilder {
 
-  /** Replaces the backends with {@code backends} (in order; at least one by {@link #build()}). */
+  /**
+   * Replaces the fixed backends with {@code backends} (in order), which the proxy balances over with those its
+   * {@linkplain #discovery discovery sources} find; {@link #build()} needs at least one backend or source.
+   */
   ReverseProxyBuilder backends(List<Backend> backends);
 
-  /** Adds one backend after those already set. */
+  /** Adds one fixed backend after those already set. */
   ReverseProxyBuilder backend(Backend backend);
+
+  /**
+   * Replaces the discovery sources with {@code sources}: the proxy balances over the union of what they find and the
+   * fixed {@linkplain #backends backends} (an address found twice is taken from the first: the fixed ones, then the
+   * sources in order), and follows their changes; see {@link BackendDiscovery}. None by default.
+   */
+  ReverseProxyBuilder discovery(BackendDiscovery... sources);
+
+  /** Replaces the discovery sources with {@code sources}, as {@link #discovery(BackendDiscovery...)} does. */
+  ReverseProxyBuilder discovery(List<BackendDiscovery> sources);
 
   /** Sets the balancing strategy; default {@link Balancer#roundRobin()}. */
   ReverseProxyBuilder balancer(Balancer balancer);
@@ -53,8 +67,8 @@ public interface ReverseProxyBuilder {
   /**
    * Builds the proxy, not yet started.
    *
-   * @throws IllegalStateException when no backend is set, an address is listed twice, the passive health
-   *     maximum ejection time is below its base time, or the pool size is 0 in HTTP mode
+   * @throws IllegalStateException when no backend nor discovery source is set, a fixed address is listed twice, the
+   *     passive health maximum ejection time is below its base time, or the pool size is 0 in HTTP mode
    */
   ReverseProxy build();
 }

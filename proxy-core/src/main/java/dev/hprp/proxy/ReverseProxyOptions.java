@@ -36,6 +36,10 @@ public final class ReverseProxyOptions {
   public static final int DEFAULT_HTTP_POOL_SIZE = 64;
   /** The largest pool size accepted, in either mode. */
   public static final int MAX_POOL_SIZE = 10_000;
+  /** Half a minute: long enough for most connections in flight to finish, short enough for a rolling update. */
+  public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+  /** The longest drain timeout accepted, here and by the runtime API. */
+  public static final Duration MAX_DRAIN_TIMEOUT = Duration.ofDays(7);
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
@@ -47,6 +51,7 @@ public final class ReverseProxyOptions {
   /** Set by {@link #setPoolSize}; until then the pool size follows the mode's default. */
   private boolean poolSizeSet;
   private int poolSize;
+  private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
 
   /** Options holding every default. */
   public ReverseProxyOptions() {
@@ -63,6 +68,7 @@ public final class ReverseProxyOptions {
     this.mode = other.mode;
     this.poolSizeSet = other.poolSizeSet;
     this.poolSize = other.poolSize;
+    this.drainTimeout = other.drainTimeout;
   }
 
   /** The address to listen on; default {@value #DEFAULT_HOST}. */
@@ -174,10 +180,26 @@ public final class ReverseProxyOptions {
     return this;
   }
 
+  /**
+   * How long the connections of a leaving backend may go on before they are closed, for the backends that a
+   * {@link dev.hprp.proxy.discovery.BackendDiscovery} source stops reporting; default 30 s. The runtime API's
+   * {@link ReverseProxy#removeBackend} and {@link ReverseProxy#updateBackends} take theirs as an argument.
+   */
+  public Duration getDrainTimeout() {
+    return drainTimeout;
+  }
+
+  /** Sets the drain timeout, 0 (close at once) to 7 days. */
+  public ReverseProxyOptions setDrainTimeout(Duration drainTimeout) {
+    this.drainTimeout = Ranges.check("drainTimeout", drainTimeout, Duration.ZERO, MAX_DRAIN_TIMEOUT);
+    return this;
+  }
+
   @Override
   public String toString() {
     return "ReverseProxyOptions{host=" + host + ", port=" + port + ", connectTimeout=" + connectTimeout
         + ", idleTimeout=" + idleTimeout + ", maxConnectAttempts=" + maxConnectAttempts
-        + ", eventLoops=" + eventLoops + ", mode=" + mode + ", poolSize=" + getPoolSize() + "}";
+        + ", eventLoops=" + eventLoops + ", mode=" + mode + ", poolSize=" + getPoolSize() + ", drainTimeout="
+        + drainTimeout + "}";
   }
 }

@@ -34,6 +34,15 @@ class BackendTest {
   }
 
   @Test
+  void priorityIsZeroUnlessGivenAndShownWhenItIsNot() {
+    assertThat(new Backend("10.0.0.1", 3001, 2).priority()).isEqualTo(Backend.DEFAULT_PRIORITY).isZero();
+    assertThat(new Backend("10.0.0.1", 3001, 2, 10)).hasToString("10.0.0.1:3001:2 priority 10")
+        .isNotEqualTo(new Backend("10.0.0.1", 3001, 2));
+    assertThatThrownBy(() -> new Backend("a", 1, 1, 65536)).hasMessage(
+        "backend priority: 65536 (expected: 0-65535)");
+  }
+
+  @Test
   void parsesListInOrderIgnoringSpaces() {
     assertThat(Backend.parseList(" localhost:3001, localhost:3002 ,[::1]:3003:2"))
         .containsExactly(new Backend("localhost", 3001), new Backend("localhost", 3002), new Backend("::1", 3003, 2));

@@ -18,7 +18,8 @@ class ReverseProxyBuilderTest {
   @Test
   void requiresAtLeastOneBackend(Vertx vertx) {
     assertThatThrownBy(() -> ReverseProxy.builder(vertx).build())
-        .isInstanceOf(IllegalStateException.class).hasMessage("backends: none set (expected: at least one)");
+        .isInstanceOf(IllegalStateException.class).hasMessage(
+            "backends: none set (expected: at least one backend or discovery source)");
   }
 
   @Test

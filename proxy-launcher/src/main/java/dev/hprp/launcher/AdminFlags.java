@@ -1,6 +1,7 @@
 package dev.hprp.launcher;
 
 import dev.hprp.proxy.Durations;
+import dev.hprp.proxy.ReverseProxyOptions;
 import java.time.Duration;
 import java.util.Map;
 import picocli.CommandLine.Option;
@@ -16,10 +17,10 @@ final class AdminFlags {
 
   /** Loopback: the endpoint can change backends, so it is not exposed unless asked (and then with a token). */
   static final String DEFAULT_ADMIN_HOST = "127.0.0.1";
-  /** Kubernetes' default grace period is 30 s too. */
-  static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+  /** The core's: the drain of a stopping proxy and of a leaving backend are one setting. */
+  static final Duration DEFAULT_DRAIN_TIMEOUT = ReverseProxyOptions.DEFAULT_DRAIN_TIMEOUT;
   /** The longest drain, as for a backend removal. */
-  static final Duration MAX_DRAIN_TIMEOUT = Duration.ofDays(7);
+  static final Duration MAX_DRAIN_TIMEOUT = ReverseProxyOptions.MAX_DRAIN_TIMEOUT;
 
   /** What {@code --help} shows for each flag not given. */
   static final Map<String, String> DEFAULTS = Map.of(
@@ -45,7 +46,7 @@ final class AdminFlags {
   boolean accessLog;
 
   @Option(names = DRAIN_TIMEOUT, order = 74, paramLabel = "DURATION",
-      description = "On SIGTERM or Ctrl-C, time open connections may go on before they are closed, 0ms-7d. "
-          + "Default: ${DEFAULT-VALUE}.")
+      description = "How long open connections may go on before they are closed: the proxy's on SIGTERM or Ctrl-C, "
+          + "and a leaving backend's (one its DNS entry no longer lists). 0ms-7d. Default: ${DEFAULT-VALUE}.")
   Duration drainTimeout;
 }

@@ -55,6 +55,10 @@ import org.slf4j.LoggerFactory;
 final class AdminServer {
 
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+  /** The liveness probe's path: up while the process serves. */
+  static final String LIVENESS = "/healthz";
+  /** The readiness probe's path: ready while the proxy takes connections. */
+  static final String READINESS = "/readyz";
   private static final String BACKENDS = "/backends";
   private static final String BACKEND_PREFIX = "/backends/";
   private static final String ADD_EXAMPLE = " (expected: {\"address\":\"host:port\",\"weight\":1})";
@@ -96,9 +100,9 @@ final class AdminServer {
     try {
       if (path.equals("/metrics")) {
         only(request, Set.of(HttpMethod.GET), this::metrics);
-      } else if (path.equals("/healthz")) {
+      } else if (path.equals(LIVENESS)) {
         only(request, Set.of(HttpMethod.GET), r -> json(r, 200, new JsonObject().put("status", "up")));
-      } else if (path.equals("/readyz")) {
+      } else if (path.equals(READINESS)) {
         only(request, Set.of(HttpMethod.GET), this::readiness);
       } else if (path.equals(BACKENDS)) {
         only(request, Set.of(HttpMethod.GET, HttpMethod.POST), r -> {

@@ -21,8 +21,10 @@ final class BackendFlags {
   static final Map<String, String> DEFAULTS = Map.of(BALANCER, DEFAULT_BALANCER.toString());
 
   /** As written: parsed, and refused naming the flag, where the other flags are applied. */
-  @Option(names = BACKENDS, order = 20, paramLabel = "HOST:PORT[:WEIGHT],...",
-      description = "Backends to balance over, comma-separated; IPv6 in brackets ([::1]:3001). Required unless --demo.")
+  @Option(names = BACKENDS, order = 20, paramLabel = "ENTRY,...",
+      description = "Backends to balance over, comma-separated, each HOST:PORT[:WEIGHT] (IPv6 in brackets: "
+          + "[::1]:3001), dns:NAME:PORT (every A and AAAA address of NAME, kept current) or srv:NAME (SRV records: targets, ports, "
+          + "weights, priorities). Required unless --demo.")
   String backends;
 
   @Option(names = DEMO, order = 21,

@@ -1,6 +1,5 @@
 package dev.hprp.launcher;
 
-import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.HttpOptions;
 import dev.hprp.proxy.ProxyMode;
@@ -8,6 +7,9 @@ import dev.hprp.proxy.Ranges;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.balancer.Balancer;
+import dev.hprp.proxy.discovery.BackendDiscovery;
+import dev.hprp.proxy.discovery.DiscoveryException;
+import dev.hprp.proxy.discovery.DnsDiscoveryOptions;
 import dev.hprp.proxy.health.HealthCheckOptions;
 import dev.hprp.proxy.health.PassiveHealthOptions;
 import dev.hprp.proxy.metrics.HprpMetrics;
@@ -51,9 +53,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
 /**
  * The {@code hprp} command: flags in, a running proxy out.
  *
- * <p>Each concern's flags live in a mixin ({@link ListenFlags}, {@link BackendFlags}, {@link HttpFlags},
- * {@link HealthFlags}, {@link PassiveHealthFlags}, {@link ConnectionFlags}, {@link TransportFlags},
- * {@link AdminFlags}) that only collects their values.
+ * <p>Each concern's flags live in a mixin ({@link ListenFlags}, {@link BackendFlags}, {@link DiscoveryFlags},
+ * {@link HttpFlags}, {@link HealthFlags}, {@link PassiveHealthFlags}, {@link ConnectionFlags},
+ * {@link TransportFlags}, {@link AdminFlags}) that only collects their values.
  * {@link #settings()} then applies them in one place, through the core's setters, which validate; a value they refuse
  * is a usage error naming its flag. {@code --help} shows each flag's default from the core's {@code DEFAULT_*}
  * constants.
@@ -69,8 +71,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
     footer = {
         "%nDurations are a whole number and a unit: 200ms, 2s, 1m, 1h, 7d.",
         "Exit codes: 0 after --help or --version, or after SIGTERM or Ctrl-C once every connection finished within "
-            + "--drain-timeout; 1 when the proxy cannot start (port in use); 2 for a bad flag; 143 (SIGTERM) or 130 "
-            + "(Ctrl-C) when the drain timeout cut connections, or at once on a second signal."})
+            + "--drain-timeout; 1 when the proxy cannot start (port in use, a DNS backend entry without addresses); 2 "
+            + "for a bad flag; 143 (SIGTERM) or 130 (Ctrl-C) when the drain timeout cut connections, or at once on a "
+            + "second signal."})
 final class HprpCommand implements Callable<Integer> {
 
   static final int EXIT_FAILURE = 1;
@@ -78,8 +81,8 @@ final class HprpCommand implements Callable<Integer> {
 
   /** What {@code --help} shows for each flag not given, by flag; the core's own defaults wherever it has one. */
   private static final Map<String, String> DEFAULTS = Stream.of(ListenFlags.DEFAULTS, BackendFlags.DEFAULTS,
-          HttpFlags.DEFAULTS, HealthFlags.DEFAULTS, PassiveHealthFlags.DEFAULTS, ConnectionFlags.DEFAULTS,
-          TransportFlags.DEFAULTS, AdminFlags.DEFAULTS)
+          HttpFlags.DEFAULTS, DiscoveryFlags.DEFAULTS, HealthFlags.DEFAULTS, PassiveHealthFlags.DEFAULTS,
+          ConnectionFlags.DEFAULTS, TransportFlags.DEFAULTS, AdminFlags.DEFAULTS)
       .flatMap(defaults -> defaults.entrySet().stream())
       .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
 
@@ -92,6 +95,8 @@ final class HprpCommand implements Callable<Integer> {
   private BackendFlags backendFlags = new BackendFlags();
   @Mixin
   private HttpFlags httpFlags = new HttpFlags();
+  @Mixin
+  private DiscoveryFlags discoveryFlags = new DiscoveryFlags();
   @Mixin
   private HealthFlags healthFlags = new HealthFlags();
   @Mixin
@@ -176,6 +181,8 @@ final class HprpCommand implements Callable<Integer> {
     apply(HttpFlags.FORWARDED_HEADERS, httpFlags.forwardedHeaders, text -> http.setForwardedHeaders(onOrOff(text)));
     apply(HttpFlags.VIA, httpFlags.via, text -> http.setVia(onOrOff(text)));
 
+    apply(AdminFlags.DRAIN_TIMEOUT, adminFlags.drainTimeout, options::setDrainTimeout);
+
     HealthCheckOptions health = new HealthCheckOptions();
     apply(HealthFlags.INTERVAL, healthFlags.interval, health::setInterval);
     apply(HealthFlags.TIMEOUT, healthFlags.timeout, health::setTimeout);
@@ -192,10 +199,20 @@ final class HprpCommand implements Callable<Integer> {
     apply(PassiveHealthFlags.EARLY_CLOSE_WINDOW, passiveFlags.earlyCloseWindow, passive::setEarlyCloseWindow);
     apply(PassiveHealthFlags.SERVER_ERRORS, passiveFlags.serverErrors,
         text -> passive.setCountServerErrors(trueOrFalse(text)));
-    checkEjectionTimes(passive);
+    checkOrdered(PassiveHealthFlags.EJECTION_TIME, passive.getBaseEjectionTime(),
+        PassiveHealthFlags.MAX_EJECTION_TIME, passive.getMaxEjectionTime());
 
-    List<Backend> backends = given(BackendFlags.BACKENDS)
-        ? parse(BackendFlags.BACKENDS, () -> Backend.parseList(backendFlags.backends)) : List.of();
+    DnsDiscoveryOptions dns = new DnsDiscoveryOptions();
+    apply(DiscoveryFlags.DNS_SERVER, discoveryFlags.dnsServers,
+        text -> dns.setServers(DnsDiscoveryOptions.parseServers(text)));
+    apply(DiscoveryFlags.MIN_REFRESH, discoveryFlags.minRefresh, dns::setMinRefresh);
+    apply(DiscoveryFlags.MAX_REFRESH, discoveryFlags.maxRefresh, dns::setMaxRefresh);
+    apply(DiscoveryFlags.EMPTY_GRACE, discoveryFlags.emptyGrace, dns::setEmptyGrace);
+    dns.setAllowEmpty(discoveryFlags.allowEmpty);
+    checkOrdered(DiscoveryFlags.MIN_REFRESH, dns.getMinRefresh(), DiscoveryFlags.MAX_REFRESH, dns.getMaxRefresh());
+
+    List<BackendDiscovery> backends = given(BackendFlags.BACKENDS)
+        ? parse(BackendFlags.BACKENDS, () -> BackendDiscovery.parseList(backendFlags.backends, dns)) : List.of();
     Balancer balancer = given(BackendFlags.BALANCER) ? backendFlags.balancer : BackendFlags.DEFAULT_BALANCER;
     HashKey hashKey = given(HttpFlags.HASH_KEY) ? parse(HttpFlags.HASH_KEY, () -> HashKey.parse(httpFlags.hashKey))
         : HashKey.DEFAULT;
@@ -213,24 +230,22 @@ final class HprpCommand implements Callable<Integer> {
         : backendFlags.demo ? HealthFlags.DEMO_CHECK : HealthFlags.DEFAULT_CHECK;
     TransportChoice transport = given(TransportFlags.TRANSPORT)
         ? transportFlags.transport : TransportFlags.DEFAULT_TRANSPORT;
-    return new Settings(backends, backendFlags.demo, balancer, check, health, passive, options, http, transport,
-        adminSettings());
+    return new Settings(backends, dns, backendFlags.demo, balancer, check, health, passive, options, http, transport,
+        adminSettings(options.getDrainTimeout()));
   }
 
   /**
    * The admin endpoint's, the access log's and the drain's settings. An admin endpoint that is not on loopback needs a
-   * token: it can add, drain and remove backends.
+   * token: it can add, drain and remove backends. A signal's drain takes as long as a leaving backend's may
+   * ({@code --drain-timeout}, applied with the other options).
    */
-  private AdminSettings adminSettings() {
+  private AdminSettings adminSettings(Duration drainTimeout) {
     Integer port = given(AdminFlags.ADMIN_PORT)
         ? parse(AdminFlags.ADMIN_PORT, () -> Ranges.check("port", adminFlags.adminPort, 0, 65535)) : null;
     String host = given(AdminFlags.ADMIN_HOST) ? adminFlags.adminHost : AdminFlags.DEFAULT_ADMIN_HOST;
     boolean loopback = parse(AdminFlags.ADMIN_HOST, () -> isLoopback(host));
     String token = given(AdminFlags.ADMIN_TOKEN) ? parse(AdminFlags.ADMIN_TOKEN, () -> checkToken(adminFlags.adminToken))
         : null;
-    Duration drainTimeout = given(AdminFlags.DRAIN_TIMEOUT) ? parse(AdminFlags.DRAIN_TIMEOUT,
-        () -> Ranges.check("drainTimeout", adminFlags.drainTimeout, Duration.ZERO, AdminFlags.MAX_DRAIN_TIMEOUT))
-        : AdminFlags.DEFAULT_DRAIN_TIMEOUT;
     if (port != null && !loopback && token == null) {
       throw new ParameterException(spec.commandLine(), AdminFlags.ADMIN_HOST + " " + host + " is not a loopback "
           + "address, and the admin endpoint can change backends (expected: " + AdminFlags.ADMIN_TOKEN
@@ -266,7 +281,8 @@ final class HprpCommand implements Callable<Integer> {
     }
     if (!settings.demo() && settings.backends().isEmpty()) {
       throw new ParameterException(spec.commandLine(),
-          "Missing required option '--backends' (expected: host:port[:weight],... or --demo)");
+          "Missing required option '--backends' (expected: host:port[:weight], dns:NAME:PORT or srv:NAME, "
+              + "comma-separated, or --demo)");
     }
     if (verbose) {
       // Before the first logger of dev.hprp exists: slf4j-simple reads a logger's level when creating it.
@@ -284,10 +300,11 @@ final class HprpCommand implements Callable<Integer> {
         .with(new VertxOptions().setEventLoopPoolSize(options.getEventLoops()))
         .withTransport(chosen)
         .build();
-    List<Backend> targets = settings.demo() ? DemoBackends.start(vertx).await() : settings.backends();
+    List<BackendDiscovery> sources = settings.demo()
+        ? List.of(BackendDiscovery.fixed(DemoBackends.start(vertx).await())) : settings.backends();
     ReverseProxy proxy;
     try {
-      proxy = settings.builder(vertx, targets).build();
+      proxy = settings.builder(vertx, sources).build();
     } catch (RuntimeException e) {
       vertx.close();
       throw e;
@@ -298,7 +315,7 @@ final class HprpCommand implements Callable<Integer> {
       running.proxy().start().await();
     } catch (Exception e) {
       running.close();
-      err.println("hprp: " + listenFailure(e));
+      err.println("hprp: " + startFailure(e));
       return EXIT_FAILURE;
     }
     if (admin.enabled()) {
@@ -313,7 +330,7 @@ final class HprpCommand implements Callable<Integer> {
     out.println("hprp " + Version.hprp() + " listening on " + hostPort(options.getHost(), running.port())
         + ", mode " + options.getMode().name() + ", pool size " + options.getPoolSize() + ", balancer "
         + settings.balancer() + ", health check " + settings.healthCheck().text()
-        + ", backends " + targets.stream().map(Backend::toString).collect(Collectors.joining(","))
+        + ", backends " + sources.stream().map(Object::toString).collect(Collectors.joining(","))
         + ", transport " + chosen.name() + settings.transport().fallbackReason(chosen) + ", "
         + options.getEventLoops() + " event loop(s)"
         + (admin.enabled() ? ", admin on http://" + hostPort(admin.host(), running.adminPort()) : ""));
@@ -367,21 +384,19 @@ final class HprpCommand implements Callable<Integer> {
   }
 
   /**
-   * The longest ejection may not be below the first (the builder refuses that too, without the flags' names): names
-   * the flag given, {@code --max-ejection-time} when both were.
+   * A range's upper end may not be below its lower (the core refuses that too, without the flags' names): names the
+   * flag given, {@code highFlag} when both were, and the other one's value.
    */
-  private void checkEjectionTimes(PassiveHealthOptions passive) {
-    Duration base = passive.getBaseEjectionTime();
-    Duration max = passive.getMaxEjectionTime();
-    if (max.compareTo(base) >= 0) {
+  private void checkOrdered(String lowFlag, Duration low, String highFlag, Duration high) {
+    if (high.compareTo(low) >= 0) {
       return;
     }
-    if (given(PassiveHealthFlags.MAX_EJECTION_TIME)) {
-      throw invalid(PassiveHealthFlags.MAX_EJECTION_TIME, Durations.format(max) + " (expected: at least "
-          + PassiveHealthFlags.EJECTION_TIME + ", " + Durations.format(base) + ")");
+    if (given(highFlag)) {
+      throw invalid(highFlag, Durations.format(high) + " (expected: at least " + lowFlag + ", "
+          + Durations.format(low) + ")");
     }
-    throw invalid(PassiveHealthFlags.EJECTION_TIME, Durations.format(base) + " (expected: at most "
-        + PassiveHealthFlags.MAX_EJECTION_TIME + ", " + Durations.format(max) + ")");
+    throw invalid(lowFlag, Durations.format(low) + " (expected: at most " + highFlag + ", " + Durations.format(high)
+        + ")");
   }
 
   /**
@@ -448,7 +463,14 @@ final class HprpCommand implements Callable<Integer> {
     return message;
   }
 
-  private String listenFailure(Throwable e) {
+  /** Why the proxy did not start: a discovery source without backends, or its port. */
+  private String startFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof DiscoveryException) {
+        return "cannot start: " + oneLine(t.getMessage()) + " (" + DiscoveryFlags.ALLOW_EMPTY
+            + " starts without its backends)";
+      }
+    }
     return listenFailure(e, ListenFlags.PORT, hostPort(settings.options().getHost(), settings.options().getPort()));
   }
 

@@ -97,7 +97,8 @@ class MainTest {
   void missingBackendsNamesTheFlagAndTheDemo() {
     assertThat(run("--port", "0")).isEqualTo(2);
     assertThat(err.toString()).hasLineCount(1)
-        .contains("Missing required option '--backends' (expected: host:port[:weight],... or --demo)");
+        .contains("Missing required option '--backends' (expected: host:port[:weight], dns:NAME:PORT or srv:NAME, "
+            + "comma-separated, or --demo)");
   }
 
   @Test
@@ -120,7 +121,7 @@ class MainTest {
   void helpListsEveryFlagWithTheCoreDefaults() {
     assertThat(run("--help")).isZero();
     assertThat(out.toString().replaceAll("\\s+", " "))
-        .contains("--port=PORT", "--backends=HOST:PORT[:WEIGHT],...", "--demo", "--verbose", "--version")
+        .contains("--port=PORT", "--backends=ENTRY,...", "--demo", "--verbose", "--version")
         .contains("Default: " + ReverseProxyOptions.DEFAULT_PORT + ".")
         .contains("Default: " + ReverseProxyOptions.DEFAULT_HOST + " ")
         .contains("Default: " + Durations.format(ReverseProxyOptions.DEFAULT_CONNECT_TIMEOUT) + ".")

@@ -27,7 +27,8 @@ public interface Balancer {
   /**
    * Builds a selector over a snapshot of eligible backends.
    *
-   * @param candidates the eligible backends in configuration order; immutable, possibly empty, never null
+   * @param candidates the eligible backends in configuration order, all of one {@link dev.hprp.proxy.Backend#priority()
+   *     priority group} (the lowest that has any); immutable, possibly empty, never null
    * @return a selector whose {@code select} returns null only when {@code candidates} is empty
    */
   BackendSelector newSelector(List<BackendState> candidates);

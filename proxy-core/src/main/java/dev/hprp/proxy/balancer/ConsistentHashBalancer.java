@@ -1,6 +1,7 @@
 package dev.hprp.proxy.balancer;
 
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.function.Function;
 
 /**
@@ -9,7 +10,8 @@ import java.util.function.Function;
  *
  * <p>A node's position is the hash of {@code id() + "#" + i}, never of the backend's place in the list, so a
  * snapshot that loses or gains one backend keeps every other node where it was: only the keys of the removed backend
- * move (spread over the others), or only about 1/(n+1) of the keys move (to the new one).
+ * move (spread over the others), or only about 1/(n+1) of the keys move (to the new one). Nothing depends on the
+ * order of the backends either, so proxies given the same set, in any order, map every key to the same backend.
  *
  * <p>The ring is one sorted {@code long[]} built per snapshot: 8 bytes per node, 1,280 bytes per unit of weight, and
  * a hash per node plus a sort to build (about a millisecond for 10 backends of weight 1, but some 4 million nodes,
@@ -44,6 +46,9 @@ final class ConsistentHashBalancer extends BuiltInBalancer {
 
   @Override
   BackendSelector selectorOver(BackendState[] states) {
+    // By id, so that two nodes at one position (rare: 44-bit positions) resolve the same way whatever the order the
+    // backends were configured or discovered in: replicas given one set in different orders pick alike.
+    Arrays.sort(states, Comparator.comparing(state -> state.backend().id()));
     long[] ring = ring(states);
     return context -> {
       String k = key.apply(context);

@@ -13,6 +13,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -120,13 +121,27 @@ final class BackendRegistry {
 
   /** Changes a backend's weight; returns false when it already had that weight. */
   boolean setWeight(BackendStateImpl state, int weight) {
+    Backend before = state.backend();
+    return reconfigure(state, new Backend(before.host(), before.port(), weight, before.priority()));
+  }
+
+  /**
+   * Gives a backend the weight and priority of {@code target} (the same address); returns false when it already had
+   * both.
+   */
+  boolean reconfigure(BackendStateImpl state, Backend target) {
     synchronized (lock) {
       Backend before = state.backend();
-      if (before.weight() == weight) {
+      if (before.equals(target)) {
         return false;
       }
-      state.backend(new Backend(before.host(), before.port(), weight));
-      log.info("backend {} weight {} -> {}", before.id(), before.weight(), weight);
+      state.backend(target);
+      if (before.weight() != target.weight()) {
+        log.info("backend {} weight {} -> {}", before.id(), before.weight(), target.weight());
+      }
+      if (before.priority() != target.priority()) {
+        log.info("backend {} priority {} -> {}", before.id(), before.priority(), target.priority());
+      }
       return true;
     }
   }
@@ -236,17 +251,29 @@ final class BackendRegistry {
     }
   }
 
+  /**
+   * The eligible backends are those of the lowest priority group that has any (DNS SRV's rule: a higher group only
+   * serves while every lower one is unusable); the fallback, for failing open, is every selectable backend, lower
+   * groups first.
+   */
   private Snapshot build(Snapshot previous, Map<String, BackendStateImpl> states) {
+    int firstGroup = Integer.MAX_VALUE;
+    for (BackendStateImpl state : states.values()) {
+      if (state.eligible()) {
+        firstGroup = Math.min(firstGroup, state.backend().priority());
+      }
+    }
     List<BackendStateImpl> eligible = new ArrayList<>(states.size());
     List<BackendStateImpl> fallback = new ArrayList<>(states.size());
     for (BackendStateImpl state : states.values()) {
-      if (state.eligible()) {
+      if (state.eligible() && state.backend().priority() == firstGroup) {
         eligible.add(state);
       }
       if (state.selectable()) {
         fallback.add(state);
       }
     }
+    fallback.sort(Comparator.comparingInt(state -> state.backend().priority()));
     int[] eligibleWeights = weights(eligible);
     int[] fallbackWeights = weights(fallback);
     BackendSelector selector = same(previous.eligible, previous.eligibleWeights, eligible, eligibleWeights)

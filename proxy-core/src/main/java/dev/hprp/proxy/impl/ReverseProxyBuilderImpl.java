@@ -10,6 +10,7 @@ import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyBuilder;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.balancer.Balancer;
+import dev.hprp.proxy.discovery.BackendDiscovery;
 import dev.hprp.proxy.health.HealthCheck;
 import dev.hprp.proxy.health.HealthCheckOptions;
 import dev.hprp.proxy.health.PassiveHealthOptions;
@@ -25,6 +26,7 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
 
   private final Vertx vertx;
   private final List<Backend> backends = new ArrayList<>();
+  private final List<BackendDiscovery> discovery = new ArrayList<>();
   private Balancer balancer = Balancer.roundRobin();
   private HealthCheck healthCheck;
   private HealthCheckOptions healthCheckOptions = new HealthCheckOptions();
@@ -50,6 +52,19 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
   @Override
   public ReverseProxyBuilder backend(Backend backend) {
     backends.add(Objects.requireNonNull(backend, "backend"));
+    return this;
+  }
+
+  @Override
+  public ReverseProxyBuilder discovery(BackendDiscovery... sources) {
+    return discovery(List.of(Objects.requireNonNull(sources, "sources")));
+  }
+
+  @Override
+  public ReverseProxyBuilder discovery(List<BackendDiscovery> sources) {
+    Objects.requireNonNull(sources, "sources");
+    this.discovery.clear();
+    sources.forEach(source -> this.discovery.add(Objects.requireNonNull(source, "source")));
     return this;
   }
 
@@ -105,8 +120,8 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
 
   @Override
   public ReverseProxy build() {
-    if (backends.isEmpty()) {
-      throw new IllegalStateException("backends: none set (expected: at least one)");
+    if (backends.isEmpty() && discovery.isEmpty()) {
+      throw new IllegalStateException("backends: none set (expected: at least one backend or discovery source)");
     }
     Set<String> ids = new HashSet<>();
     for (Backend backend : backends) {
@@ -125,6 +140,7 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
     }
     return new ReverseProxyImpl(vertx, new ProxyConfig(
         List.copyOf(backends),
+        List.copyOf(discovery),
         balancer,
         healthCheck,
         new HealthCheckOptions(healthCheckOptions),

@@ -16,13 +16,16 @@ import dev.hprp.proxy.impl.tcp.TcpServerVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -61,6 +64,8 @@ final class ReverseProxyImpl implements ReverseProxy {
   private final ProxyInternals internals = new ProxyInternals(this);
   /** The backends configured at build time, admitted by {@link #start()}. */
   private final List<BackendStateImpl> configured = new ArrayList<>();
+  /** The discovery sources, started by {@link #start()}, and the union of the configured backends with theirs. */
+  private final DiscoveredBackends discovered;
   /** The bound port of each server verticle deployed. */
   private final List<ProxyServer> servers = new CopyOnWriteArrayList<>();
   private Future<Void> started;
@@ -87,6 +92,7 @@ final class ReverseProxyImpl implements ReverseProxy {
     for (Backend backend : config.backends()) {
       configured.add(registry.add(newState(backend)));
     }
+    this.discovered = new DiscoveredBackends(config.backends(), config.discovery(), this::applyDiscovered);
   }
 
   private BackendStateImpl newState(Backend backend) {
@@ -94,18 +100,26 @@ final class ReverseProxyImpl implements ReverseProxy {
   }
 
   @Override
-  public synchronized Future<Void> start() {
-    if (shutdown != null) {
-      return Future.failedFuture(new IllegalStateException("proxy closed"));
-    }
-    if (started == null) {
-      List<Future<Void>> admissions = new ArrayList<>(configured.size());
-      for (BackendStateImpl state : configured) {
-        admissions.add(monitor.admit(state));
+  public Future<Void> start() {
+    Promise<Void> starting = Promise.promise();
+    synchronized (this) {
+      if (shutdown != null) {
+        return Future.failedFuture(new IllegalStateException("proxy closed"));
       }
-      started = Future.join(admissions).compose(v -> registry.rebuild()).compose(v -> deploy());
+      if (started != null) {
+        return started;
+      }
+      started = starting.future();
     }
-    return started;
+    // The configured backends and every discovery source's first set are admitted (probed once when checks are on)
+    // before the port opens. Outside the lock: sources report to DiscoveredBackends, whose lock comes first.
+    List<Future<Void>> admissions = new ArrayList<>(configured.size() + 1);
+    for (BackendStateImpl state : configured) {
+      admissions.add(monitor.admit(state));
+    }
+    admissions.add(discovered.start(vertx));
+    Future.all(admissions).compose(v -> registry.rebuild()).compose(v -> deploy()).onComplete(starting);
+    return starting.future();
   }
 
   private Future<Void> deploy() {
@@ -240,7 +254,7 @@ final class ReverseProxyImpl implements ReverseProxy {
 
   /** A drain timeout is 0 (close at once) to a week. */
   private static Duration checkDrainTimeout(Duration drainTimeout) {
-    return Ranges.check("drainTimeout", drainTimeout, Duration.ZERO, Duration.ofDays(7));
+    return Ranges.check("drainTimeout", drainTimeout, Duration.ZERO, ReverseProxyOptions.MAX_DRAIN_TIMEOUT);
   }
 
   /**
@@ -337,7 +351,7 @@ final class ReverseProxyImpl implements ReverseProxy {
           removals.add(remove(state, drainTimeout));
           changed = true;
         }
-      } else if (!state.removed() && registry.setWeight(state, target.weight())) {
+      } else if (!state.removed() && registry.reconfigure(state, target)) {
         changed = true;
       }
     }
@@ -374,6 +388,30 @@ final class ReverseProxyImpl implements ReverseProxy {
   @Override
   public List<FaultHandle> faults() {
     return faults.handles();
+  }
+
+  /**
+   * Applies a change of the discovered backends, from {@code before} to {@code after}: what left {@code after} is
+   * removed, draining for the configured drain timeout; what is new is added (admitted after a first probe when
+   * checks are on); weights and priorities follow. Backends added through the runtime API and never discovered are
+   * left as they are.
+   */
+  private synchronized Future<Void> applyDiscovered(List<Backend> before, List<Backend> after) {
+    if (isClosed()) {
+      return Future.succeededFuture();
+    }
+    Set<String> discoveredBefore = new HashSet<>();
+    before.forEach(backend -> discoveredBefore.add(backend.id()));
+    List<Backend> desired = new ArrayList<>(after);
+    Map<String, Backend> wanted = new HashMap<>();
+    after.forEach(backend -> wanted.put(backend.id(), backend));
+    for (BackendStateImpl state : registry.states()) {
+      if (!state.removed() && !discoveredBefore.contains(state.id()) && !wanted.containsKey(state.id())) {
+        desired.add(state.backend());
+        wanted.put(state.id(), state.backend());
+      }
+    }
+    return applyUpdate(desired, wanted, config.options().getDrainTimeout());
   }
 
   private synchronized boolean isClosed() {
@@ -413,6 +451,8 @@ final class ReverseProxyImpl implements ReverseProxy {
    */
   private synchronized Future<Integer> beginShutdown(Duration timeout) {
     if (shutdown == null) {
+      // No backend joins or leaves by discovery from now on; its lock is not taken.
+      discovered.close();
       accepting = false;
       connections.refuse();
       Future<Void> afterStart = started == null ? Future.succeededFuture()

@@ -38,7 +38,7 @@ class LiveBackendsConcurrencyTest {
   private static final SocketAddress CLIENT = SocketAddress.inetSocketAddress(40000, "127.0.0.1");
 
   /** A connection that needs no socket: the dial answers at once, sometimes refused, and the "relay" ends at once. */
-  private static final class InstantAttempt implements UpstreamConnector.Attempt<Object> {
+  private static final class InstantAttempt extends SocketlessAttempt {
     private final AtomicLong relayedToComing;
 
     InstantAttempt(AtomicLong relayedToComing) {
@@ -57,11 +57,6 @@ class LiveBackendsConcurrencyTest {
     }
 
     @Override
-    public boolean wanted() {
-      return true;
-    }
-
-    @Override
     public void connected(Upstream upstream, Object connection) {
       upstream.sentToBackend(4);
       upstream.receivedFromBackend(4);
@@ -69,18 +64,6 @@ class LiveBackendsConcurrencyTest {
       if (upstream.backend().port() >= COMING_PORTS) {
         relayedToComing.incrementAndGet();
       }
-    }
-
-    @Override
-    public void failed(int attempts) {
-    }
-
-    @Override
-    public void discard(Object connection) {
-    }
-
-    @Override
-    public void abort() {
     }
   }
 

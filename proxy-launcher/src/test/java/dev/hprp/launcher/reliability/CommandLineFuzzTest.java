@@ -72,7 +72,8 @@ class CommandLineFuzzTest {
   @Test
   void durationFlagsRefuseJunkWithExitCode2AndOneLineNamingTheFlag() throws Exception {
     List<String> failures = new ArrayList<>();
-    for (String flag : List.of("--connect-timeout", "--idle-timeout", "--health-interval", "--health-timeout")) {
+    for (String flag : List.of("--connect-timeout", "--idle-timeout", "--health-interval", "--health-timeout",
+        "--dns-min-refresh", "--dns-max-refresh", "--dns-empty-grace", "--drain-timeout")) {
       Random random = new Random(flag.hashCode());
       List<String> values = new ArrayList<>(DURATION_JUNK);
       for (int i = 0; i < GENERATED_PER_FLAG; i++) {
@@ -99,6 +100,15 @@ class CommandLineFuzzTest {
     for (String value : values) {
       check("--backends", value, failures);
     }
+    assertNone(failures);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", " ", ",", "localhost", "dns.example.com:53", "10.0.0.1:", "10.0.0.1:0", "10.0.0.1:65536",
+      "[fd00::1", "[fd00::1]53", "fd00::1:x", "10.0.0.1;10.0.0.2", "\u0000"})
+  void badDnsServersExitWith2AndOneLineNamingTheFlag(String junk) throws Exception {
+    List<String> failures = new ArrayList<>();
+    check("--dns-server", junk, failures);
     assertNone(failures);
   }
 
