@@ -11,11 +11,14 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.transport.Transport;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.net.BindException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -36,7 +39,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * The {@code hprp} command: flags in, a running proxy out.
  *
  * <p>Each concern's flags live in a mixin ({@link ListenFlags}, {@link BackendFlags}, {@link HealthFlags},
- * {@link PassiveHealthFlags}, {@link ConnectionFlags}, {@link TransportFlags}) that only collects their values.
+ * {@link PassiveHealthFlags}, {@link ConnectionFlags}, {@link LimitFlags}, {@link TransportFlags}) that only collects
+ * their values.
  * {@link #settings()} then applies them in one place, through the core's setters, which validate; a value they refuse
  * is a usage error naming its flag. {@code --help} shows each flag's default from the core's {@code DEFAULT_*}
  * constants.
@@ -59,7 +63,8 @@ final class HprpCommand implements Callable<Integer> {
 
   /** What {@code --help} shows for each flag not given, by flag; the core's own defaults wherever it has one. */
   private static final Map<String, String> DEFAULTS = Stream.of(ListenFlags.DEFAULTS, BackendFlags.DEFAULTS,
-          HealthFlags.DEFAULTS, PassiveHealthFlags.DEFAULTS, ConnectionFlags.DEFAULTS, TransportFlags.DEFAULTS)
+          HealthFlags.DEFAULTS, PassiveHealthFlags.DEFAULTS, ConnectionFlags.DEFAULTS, LimitFlags.DEFAULTS,
+          TransportFlags.DEFAULTS)
       .flatMap(defaults -> defaults.entrySet().stream())
       .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
 
@@ -77,10 +82,22 @@ final class HprpCommand implements Callable<Integer> {
   @Mixin
   private ConnectionFlags connectionFlags = new ConnectionFlags();
   @Mixin
+  private LimitFlags limitFlags = new LimitFlags();
+  @Mixin
   private TransportFlags transportFlags = new TransportFlags();
 
   @Option(names = "--verbose", order = 90, description = "Log HPRP at debug level (connections, health probes).")
   private boolean verbose;
+
+  static final String CONFIG = "--config";
+
+  @Option(names = CONFIG, order = 1, paramLabel = "FILE",
+      description = "A YAML file of settings, each key a flag's name without the dashes (port: 8080); a flag given "
+          + "here overrides the file's. Reloaded on SIGHUP.")
+  private Path configPath;
+
+  /** The {@code --config} file, read while the flags are parsed; null without one. */
+  private ConfigFile configFile;
 
   private final PrintWriter out;
   private final PrintWriter err;
@@ -98,10 +115,7 @@ final class HprpCommand implements Callable<Integer> {
   static CommandLine commandLine(PrintWriter out, PrintWriter err, Main.Serving serving) {
     HprpCommand command = new HprpCommand(out, err, serving);
     CommandLine commandLine = new CommandLine(command);
-    commandLine.registerConverter(Duration.class, new DurationConverter());
-    commandLine.registerConverter(HealthCheckChoice.class, HealthCheckChoice::parse);
-    commandLine.setDefaultValueProvider(arg -> arg instanceof OptionSpec option
-        ? DEFAULTS.get(option.longestName()) : null);
+    configure(commandLine, command);
     commandLine.setOut(out);
     commandLine.setErr(err);
     commandLine.setExecutionStrategy(parsed -> {
@@ -111,7 +125,7 @@ final class HprpCommand implements Callable<Integer> {
       return new RunLast().execute(parsed);
     });
     commandLine.setParameterExceptionHandler((e, args) -> {
-      err.println("hprp: " + usageError(e));
+      err.println("hprp: " + command.usageError(e));
       return EXIT_USAGE;
     });
     commandLine.setExecutionExceptionHandler((e, cl, parsed) -> {
@@ -119,6 +133,56 @@ final class HprpCommand implements Callable<Integer> {
       return EXIT_FAILURE;
     });
     return commandLine;
+  }
+
+  /** What every command line of the command shares: converters, and defaults from the config file or the core. */
+  private static void configure(CommandLine commandLine, HprpCommand command) {
+    commandLine.registerConverter(Duration.class, new DurationConverter());
+    commandLine.registerConverter(HealthCheckChoice.class, HealthCheckChoice::parse);
+    // Called after the flags given were parsed, for each one not given: the config file's value, else the default.
+    commandLine.setDefaultValueProvider(arg -> arg instanceof OptionSpec option
+        ? command.defaultValue(option.longestName()) : null);
+  }
+
+  /**
+   * The settings that {@code args} make now, as a new start would (the config file read again), for a reload.
+   *
+   * @throws IllegalArgumentException with the one-line usage error, naming the flag or the file's line and key
+   */
+  static Settings settingsFor(String... args) {
+    PrintWriter none = new PrintWriter(Writer.nullWriter());
+    HprpCommand command = new HprpCommand(none, none, running -> 0);
+    CommandLine commandLine = new CommandLine(command);
+    configure(commandLine, command);
+    try {
+      commandLine.parseArgs(args);
+      Settings settings = command.settings();
+      command.checkBackends();
+      return settings;
+    } catch (ParameterException e) {
+      throw new IllegalArgumentException(command.usageError(e));
+    }
+  }
+
+  /** The default of {@code longName} when not given: the config file's value, else the core's default. */
+  private String defaultValue(String longName) {
+    ConfigFile file = configFile();
+    if (file != null && file.has(longName)) {
+      return file.text(longName);
+    }
+    return DEFAULTS.get(longName);
+  }
+
+  /** The config file, read on first use once {@code --config} was parsed; null without one. */
+  private ConfigFile configFile() {
+    if (configPath != null && configFile == null) {
+      try {
+        configFile = ConfigFile.read(configPath, spec);
+      } catch (ConfigFile.ConfigException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage());
+      }
+    }
+    return configFile;
   }
 
   /**
@@ -135,6 +199,11 @@ final class HprpCommand implements Callable<Integer> {
     apply(ConnectionFlags.CONNECT_TIMEOUT, connectionFlags.connectTimeout, options::setConnectTimeout);
     apply(ConnectionFlags.IDLE_TIMEOUT, connectionFlags.idleTimeout, options::setIdleTimeout);
     apply(ConnectionFlags.MAX_CONNECT_ATTEMPTS, connectionFlags.maxConnectAttempts, options::setMaxConnectAttempts);
+    apply(LimitFlags.MAX_CONNECTIONS, limitFlags.maxConnections, options::setMaxConnections);
+    apply(LimitFlags.BACKEND_MAX_CONNECTIONS, limitFlags.backendMaxConnections, options::setBackendMaxConnections);
+    apply(LimitFlags.MAX_QUEUE, limitFlags.maxQueue, options::setMaxQueue);
+    apply(LimitFlags.QUEUE_TIMEOUT, limitFlags.queueTimeout, options::setQueueTimeout);
+    apply(LimitFlags.CLIENT_TIMEOUT, limitFlags.clientTimeout, options::setClientTimeout);
     apply(TransportFlags.EVENT_LOOPS, transportFlags.eventLoops, options::setEventLoops);
 
     HealthCheckOptions health = new HealthCheckOptions();
@@ -160,24 +229,33 @@ final class HprpCommand implements Callable<Integer> {
         : backendFlags.demo ? HealthFlags.DEMO_CHECK : HealthFlags.DEFAULT_CHECK;
     TransportChoice transport = given(TransportFlags.TRANSPORT)
         ? transportFlags.transport : TransportFlags.DEFAULT_TRANSPORT;
-    return new Settings(backends, backendFlags.demo, balancer, check, health, passive, options, transport);
+    // A backend's own connection limit belongs to the file's list: none when --backends replaces it.
+    Map<String, Integer> backendLimits = fromFile(BackendFlags.BACKENDS) ? configFile.backendLimits() : Map.of();
+    return new Settings(backends, backendFlags.demo, balancer, check, health, passive, options, transport,
+        backendLimits, Optional.ofNullable(configFile).map(ConfigFile::name));
+  }
+
+  /** The backends are given, or the demo's are wanted: one of the two. */
+  private void checkBackends() {
+    if (backendFlags.demo && given(BackendFlags.BACKENDS)) {
+      throw new ParameterException(spec.commandLine(),
+          "--backends cannot be used with --demo (expected: one of them; the demo starts its own backends)");
+    }
+    if (!backendFlags.demo && !given(BackendFlags.BACKENDS)) {
+      throw new ParameterException(spec.commandLine(),
+          "Missing required option '--backends' (expected: host:port[:weight],... or --demo)");
+    }
   }
 
   @Override
   public Integer call() throws Exception {
-    if (settings.demo() && !settings.backends().isEmpty()) {
-      throw new ParameterException(spec.commandLine(),
-          "--backends cannot be used with --demo (expected: one of them; the demo starts its own backends)");
-    }
-    if (!settings.demo() && settings.backends().isEmpty()) {
-      throw new ParameterException(spec.commandLine(),
-          "Missing required option '--backends' (expected: host:port[:weight],... or --demo)");
-    }
+    checkBackends();
     if (verbose) {
       // Before the first logger of dev.hprp exists: slf4j-simple reads a logger's level when creating it.
       System.setProperty("org.slf4j.simpleLogger.log.dev.hprp", "debug");
     }
     ReverseProxyOptions options = settings.options();
+    IoUringSizing.apply(options);
     Transport chosen;
     try {
       chosen = settings.transport().resolve();
@@ -193,11 +271,14 @@ final class HprpCommand implements Callable<Integer> {
     ReverseProxy proxy;
     try {
       proxy = settings.builder(vertx, targets).build();
+      settings.applyBackendLimits(proxy);
     } catch (RuntimeException e) {
       vertx.close();
       throw e;
     }
-    RunningProxy running = new RunningProxy(vertx, proxy);
+    Reloader reloader = settings.configFile().isPresent()
+        ? new Reloader(spec.commandLine().getParseResult().originalArgs(), settings, proxy) : null;
+    RunningProxy running = new RunningProxy(vertx, proxy, reloader);
     try {
       running.proxy().start().await();
     } catch (Exception e) {
@@ -209,7 +290,8 @@ final class HprpCommand implements Callable<Integer> {
         + ", mode TCP, balancer " + settings.balancer() + ", health check " + settings.healthCheck().text()
         + ", backends " + targets.stream().map(Backend::toString).collect(Collectors.joining(","))
         + ", transport " + chosen.name() + settings.transport().fallbackReason(chosen) + ", "
-        + options.getEventLoops() + " event loop(s)");
+        + options.getEventLoops() + " event loop(s)"
+        + settings.configFile().map(name -> ", config " + name).orElse(""));
     try {
       return serving.serve(running);
     } finally {
@@ -217,9 +299,21 @@ final class HprpCommand implements Callable<Integer> {
     }
   }
 
-  /** Whether {@code flag} was on the command line (a flag not given holds the default shown by {@code --help}). */
+  /**
+   * Whether {@code flag} was given, on the command line or in the config file (a flag given neither way holds the
+   * default shown by {@code --help}).
+   */
   private boolean given(String flag) {
+    return onCommandLine(flag) || configFile != null && configFile.has(flag);
+  }
+
+  private boolean onCommandLine(String flag) {
     return spec.commandLine().getParseResult().hasMatchedOption(flag);
+  }
+
+  /** Whether {@code flag}'s value is the config file's: the file gives it, the command line does not. */
+  private boolean fromFile(String flag) {
+    return !onCommandLine(flag) && configFile != null && configFile.has(flag);
   }
 
   /** Hands {@code value} to {@code setter} when {@code flag} was given; a refusal names the flag. */
@@ -263,7 +357,11 @@ final class HprpCommand implements Callable<Integer> {
     }
   }
 
+  /** A refused value: named by its flag, or by the file's line and key when the value is the file's. */
   private ParameterException invalid(String flag, String detail) {
+    if (fromFile(flag)) {
+      return new ParameterException(spec.commandLine(), configFile.where(flag) + ": " + detail);
+    }
     return new ParameterException(spec.commandLine(), "Invalid value for option '" + flag + "': " + detail);
   }
 
@@ -276,8 +374,13 @@ final class HprpCommand implements Callable<Integer> {
     };
   }
 
-  private static String usageError(ParameterException e) {
+  private String usageError(ParameterException e) {
     String message = oneLine(e.getMessage());
+    String prefix = "Invalid value for option '";
+    if (e.getArgSpec() instanceof OptionSpec option && fromFile(option.longestName()) && message.startsWith(prefix)) {
+      // picocli could not convert the file's value: say where it is written, as for the values the core refuses.
+      return configFile.where(option.longestName()) + ": " + message.substring(message.indexOf("': ") + 3);
+    }
     if (e instanceof UnmatchedArgumentException unmatched) {
       List<String> suggestions = unmatched.getSuggestions();
       return message + (suggestions.isEmpty()

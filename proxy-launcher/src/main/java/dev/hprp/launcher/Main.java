@@ -2,6 +2,7 @@ package dev.hprp.launcher;
 
 import java.io.PrintWriter;
 import java.util.concurrent.CountDownLatch;
+import sun.misc.Signal;
 
 /**
  * Entry point of the {@code hprp} command: parses the flags, starts the proxy and serves until SIGTERM or Ctrl-C,
@@ -55,6 +56,12 @@ public final class Main {
    */
   private static int serveUntilSignalled(RunningProxy running, PrintWriter out, PrintWriter err)
       throws InterruptedException {
+    try {
+      // SIGHUP reloads the config file, as for HAProxy and nginx (the JVM would otherwise exit on it).
+      Signal.handle(new Signal("HUP"), signal -> running.reload());
+    } catch (IllegalArgumentException e) {
+      err.println("hprp: no SIGHUP here (" + e.getMessage() + "): the config file is read at start only");
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       long start = System.nanoTime();

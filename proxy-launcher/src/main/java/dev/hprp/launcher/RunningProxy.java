@@ -22,11 +22,32 @@ final class RunningProxy {
 
   private final Vertx vertx;
   private final ReverseProxy proxy;
+  /** Null without a config file. */
+  private final Reloader reloader;
   private Boolean closedCleanly;
 
   RunningProxy(Vertx vertx, ReverseProxy proxy) {
+    this(vertx, proxy, null);
+  }
+
+  RunningProxy(Vertx vertx, ReverseProxy proxy, Reloader reloader) {
     this.vertx = vertx;
     this.proxy = proxy;
+    this.reloader = reloader;
+  }
+
+  /**
+   * Reads the config file again and applies what changed (SIGHUP); see {@link Reloader}. Any thread but an event loop.
+   *
+   * @return the line logged: what was applied, kept or refused
+   */
+  String reload() {
+    if (reloader == null) {
+      String line = "reload asked, but there is no --config file to read: nothing changed";
+      log.warn(line);
+      return line;
+    }
+    return reloader.reload();
   }
 
   ReverseProxy proxy() {

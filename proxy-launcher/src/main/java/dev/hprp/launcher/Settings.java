@@ -9,6 +9,8 @@ import dev.hprp.proxy.health.HealthCheckOptions;
 import dev.hprp.proxy.health.PassiveHealthOptions;
 import io.vertx.core.Vertx;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * What the command runs, every value validated by the core: made by {@link HprpCommand#settings()} from the collected
@@ -22,6 +24,8 @@ import java.util.List;
  * @param passive     passive health
  * @param options     listening and connection options
  * @param transport   the I/O transport chosen
+ * @param backendLimits connection limits of backends that have their own (from the config file), by backend id
+ * @param configFile  the {@code --config} file read, as named on the command line; empty without one
  */
 record Settings(
     List<Backend> backends,
@@ -31,7 +35,20 @@ record Settings(
     HealthCheckOptions health,
     PassiveHealthOptions passive,
     ReverseProxyOptions options,
-    TransportChoice transport) {
+    TransportChoice transport,
+    Map<String, Integer> backendLimits,
+    Optional<String> configFile) {
+
+  /**
+   * Gives each backend its connection limit: its own, else {@code --backend-max-connections}; so that a backend whose
+   * own limit left the file returns to the common one.
+   */
+  void applyBackendLimits(ReverseProxy proxy) {
+    for (Backend backend : backends) {
+      proxy.setBackendMaxConnections(backend.id(),
+          backendLimits.getOrDefault(backend.id(), options.getBackendMaxConnections()));
+    }
+  }
 
   /** A builder holding every setting, proxying to {@code targets} (the demo's backends, or {@link #backends}). */
   ReverseProxyBuilder builder(Vertx vertx, List<Backend> targets) {

@@ -7,6 +7,9 @@ import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.Ranges;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
+import dev.hprp.proxy.health.HealthCheck;
+import dev.hprp.proxy.health.HealthCheckOptions;
+import dev.hprp.proxy.health.PassiveHealthOptions;
 import dev.hprp.proxy.impl.tcp.TcpServerVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -45,6 +48,11 @@ final class ReverseProxyImpl implements ReverseProxy {
   private final BackendRegistry registry;
   private final HealthMonitor monitor;
   private final UpstreamConnector connector;
+  private final BackendQueue queue;
+  /** The options in force: those built with, then those {@link #reconfigure} applied. Guarded by {@code this}. */
+  private ReverseProxyOptions options;
+  /** The passive health options in force. Guarded by {@code this}. */
+  private PassiveHealthOptions passive;
   /** The backends configured at build time, admitted by {@link #start()}. */
   private final List<BackendStateImpl> configured = new ArrayList<>();
   private final List<TcpServerVerticle> servers = new CopyOnWriteArrayList<>();
@@ -60,17 +68,25 @@ final class ReverseProxyImpl implements ReverseProxy {
     this.registry = new BackendRegistry(vertx, config.balancer(), events);
     this.monitor = new HealthMonitor(vertx, registry, events, config.healthCheck(), config.healthCheckOptions(),
         config.passiveHealthOptions());
-    long earlyCloseWindow = config.passiveHealthOptions().isEnabled()
-        ? config.passiveHealthOptions().getEarlyCloseWindow().toNanos() : 0;
-    this.connector = new UpstreamConnector(registry, monitor, config.options().getMaxConnectAttempts(),
-        earlyCloseWindow);
+    ReverseProxyOptions options = config.options();
+    this.options = options;
+    this.passive = config.passiveHealthOptions();
+    this.queue = new BackendQueue(vertx, registry, options.getMaxQueue(), options.getQueueTimeout().toMillis());
+    registry.onRebuilt(queue::drain);
+    this.connector = new UpstreamConnector(registry, monitor, options.getMaxConnectAttempts(),
+        earlyCloseWindowNanos(passive), queue, new AcceptGate(options.getMaxConnections()),
+        options.getClientTimeout().toNanos());
     for (Backend backend : config.backends()) {
       configured.add(registry.add(newState(backend)));
     }
   }
 
   private BackendStateImpl newState(Backend backend) {
-    return new BackendStateImpl(backend, monitor.initialHealth(), false);
+    int limit;
+    synchronized (this) {
+      limit = options.getBackendMaxConnections();
+    }
+    return new BackendStateImpl(backend, monitor.initialHealth(), false, limit);
   }
 
   @Override
@@ -191,6 +207,99 @@ final class ReverseProxyImpl implements ReverseProxy {
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
+  }
+
+  @Override
+  public Future<Void> setBackendMaxConnections(String id, int maxConnections) {
+    Objects.requireNonNull(id, "id");
+    try {
+      Ranges.check("maxConnections", maxConnections, 0, ReverseProxyOptions.MAX_CONNECTIONS_LIMIT);
+      BackendStateImpl state = registry.require(id);
+      if (state.maxConnections() != maxConnections) {
+        log.info("backend {} connection limit {} -> {}", id, state.maxConnections(), maxConnections);
+      }
+      state.overrideMaxConnections(maxConnections);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    queue.drain(); // a higher limit serves waiting clients at once
+    return Future.succeededFuture();
+  }
+
+  private static long earlyCloseWindowNanos(PassiveHealthOptions passive) {
+    return passive.isEnabled() ? passive.getEarlyCloseWindow().toNanos() : 0;
+  }
+
+  @Override
+  public synchronized Future<List<String>> reconfigure(ReverseProxyOptions requested) {
+    Objects.requireNonNull(requested, "options");
+    ReverseProxyOptions next = new ReverseProxyOptions(requested);
+    ReverseProxyOptions before = options;
+    List<String> restart = new ArrayList<>();
+    if (!before.getHost().equals(next.getHost())) {
+      restart.add("host");
+      next.setHost(before.getHost());
+    }
+    if (before.getPort() != next.getPort()) {
+      restart.add("port");
+      next.setPort(before.getPort());
+    }
+    if (before.getEventLoops() != next.getEventLoops()) {
+      restart.add("eventLoops");
+      next.setEventLoops(before.getEventLoops());
+    }
+    if (!before.getConnectTimeout().equals(next.getConnectTimeout())) {
+      restart.add("connectTimeout");
+      next.setConnectTimeout(before.getConnectTimeout());
+    }
+    if (!before.getIdleTimeout().equals(next.getIdleTimeout())) {
+      restart.add("idleTimeout");
+      next.setIdleTimeout(before.getIdleTimeout());
+    }
+    options = next;
+    connector.acceptGate().limit(next.getMaxConnections());
+    queue.limits(next.getMaxQueue(), next.getQueueTimeout().toMillis());
+    for (BackendStateImpl state : registry.states()) {
+      state.defaultMaxConnections(next.getBackendMaxConnections());
+    }
+    connector.reconfigure(next.getMaxConnectAttempts(), earlyCloseWindowNanos(passive),
+        next.getClientTimeout().toNanos());
+    queue.drain(); // higher limits serve waiting clients at once
+    if (!restart.isEmpty()) {
+      log.info("options {} changed but apply only to a new proxy: kept as they were", restart);
+    }
+    return Future.succeededFuture(List.copyOf(restart));
+  }
+
+  @Override
+  public Future<Void> updateHealthCheck(HealthCheck check, HealthCheckOptions options) {
+    Objects.requireNonNull(check, "check");
+    try {
+      monitor.update(check, new HealthCheckOptions(Objects.requireNonNull(options, "options")));
+    } catch (IllegalStateException e) {
+      return Future.failedFuture(e);
+    }
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public synchronized Future<Void> updatePassiveHealth(PassiveHealthOptions requested) {
+    PassiveHealthOptions next = new PassiveHealthOptions(Objects.requireNonNull(requested, "options"));
+    if (next.getMaxEjectionTime().compareTo(next.getBaseEjectionTime()) < 0) {
+      return Future.failedFuture(new IllegalArgumentException("passive health: maxEjectionTime "
+          + Durations.format(next.getMaxEjectionTime()) + " is below baseEjectionTime "
+          + Durations.format(next.getBaseEjectionTime())));
+    }
+    passive = next;
+    monitor.update(next);
+    connector.reconfigure(options.getMaxConnectAttempts(), earlyCloseWindowNanos(next),
+        options.getClientTimeout().toNanos());
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public int queuedConnections() {
+    return queue.size();
   }
 
   @Override

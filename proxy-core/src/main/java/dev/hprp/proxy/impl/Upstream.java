@@ -2,7 +2,9 @@ package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.Backend;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import java.net.ConnectException;
 import java.util.Arrays;
 import org.slf4j.Logger;
@@ -94,10 +96,16 @@ public abstract class Upstream {
     if (backend.connectionClosed(this) == 0 && backend.removed()) {
       connector.registry().drained(backend);
     }
+    connector.releaseSlot(backend);
   }
 
   /** Closes the relayed connection from outside (a removal's drain timeout); any thread. */
   abstract void abort();
+
+  /** Whether any backend failed for this client yet. */
+  boolean triedAny() {
+    return triedCount > 0;
+  }
 
   boolean wasTried(BackendStateImpl state) {
     for (int i = 0; i < triedCount; i++) {
@@ -117,35 +125,110 @@ public abstract class Upstream {
     tried[triedCount++] = state;
   }
 
-  /** The connecting phase, then the handle given to the protocol: one object per client. */
+  /**
+   * The connecting phase, then the handle given to the protocol: one object per client. Its connecting runs on the
+   * client's event loop (the context it was created on); the {@link BackendQueue} hands it a slot from any thread,
+   * and it carries on there.
+   */
   static final class Connecting<C> extends Upstream implements Handler<AsyncResult<C>> {
 
     private final UpstreamConnector.Attempt<C> attempt;
+    /** The client's event loop; null when created off Vert.x (tests driving the connector from plain threads). */
+    private final Context context;
     private BackendStateImpl candidate;
     private volatile boolean connected;
+    /** The queue timeout's timer while it waits in the {@link BackendQueue}. */
+    long queueTimer = -1;
 
     Connecting(UpstreamConnector connector, UpstreamConnector.Attempt<C> attempt) {
       super(connector);
       this.attempt = attempt;
+      this.context = Vertx.currentContext();
+    }
+
+    UpstreamConnector.Attempt<C> attempt() {
+      return attempt;
     }
 
     void next() {
       if (!attempt.wanted()) {
         return;
       }
-      candidate = attempts < connector.maxAttempts() ? connector.registry().select(attempt, this) : null;
-      if (candidate == null) {
+      BackendStateImpl pick = attempts < connector.maxAttempts() ? connector.registry().select(attempt, this) : null;
+      if (pick == null) {
         attempt.failed(attempts);
         return;
       }
+      BackendQueue queue = connector.queue();
+      // Clients already waiting go first: with a queue, a new client joins its back.
+      BackendStateImpl slot = queue.size() == 0 ? connector.registry().reserve(pick, this) : null;
+      if (slot != null) {
+        dial(slot);
+      } else if (!queue.enqueue(this)) {
+        if (log.isDebugEnabled()) {
+          log.debug("{}: every backend is at its connection limit and the queue is full; closing",
+              attempt.clientAddress());
+        }
+        attempt.failed(attempts);
+      }
+    }
+
+    /** Connects to {@code state}, one of whose slots this client holds. */
+    private void dial(BackendStateImpl state) {
+      candidate = state;
       attempts++;
-      attempt.dial(candidate.backend()).onComplete(this);
+      attempt.dial(state.backend()).onComplete(this);
+    }
+
+    /** Called by the queue, on any thread: a slot of {@code state} is this waiter's. */
+    void resume(BackendStateImpl state) {
+      onContext(() -> {
+        if (attempt.wanted()) {
+          dial(state);
+        } else {
+          connector.releaseSlot(state);
+        }
+      });
+    }
+
+    /** Called by the queue, on any thread: no backend is left for this waiter. */
+    void resumeUnserved() {
+      onContext(() -> {
+        if (attempt.wanted()) {
+          attempt.failed(attempts);
+        }
+      });
+    }
+
+    /** Called on the timer's context (the client's): the waiter left the queue unserved. */
+    void queueTimedOut() {
+      if (log.isDebugEnabled()) {
+        log.debug("{}: no backend slot within the queue timeout; closing", attempt.clientAddress());
+      }
+      if (attempt.wanted()) {
+        attempt.queueTimedOut(attempts);
+      }
+    }
+
+    private void onContext(Runnable action) {
+      if (context == null) {
+        action.run();
+      } else {
+        context.runOnContext(v -> action.run());
+      }
     }
 
     @Override
     public void handle(AsyncResult<C> ar) {
       BackendStateImpl state = candidate;
       if (ar.failed()) {
+        connector.releaseSlot(state);
+        if (LocalFailures.isLocal(ar.cause())) {
+          // Not the backend's doing: no health verdict, and another backend would fail the same way.
+          LocalFailures.warn(log, attempt.clientAddress() + ": connect to " + state, ar.cause());
+          attempt.failed(attempts);
+          return;
+        }
         state.connectFailed();
         connector.monitor().connectFailed(state, ar.cause());
         if (log.isDebugEnabled()) {
@@ -156,7 +239,12 @@ public abstract class Upstream {
         return;
       }
       if (!state.connectionOpened(this)) {
-        // Its removal began while connecting: no new connection may go to it, so the client goes elsewhere.
+        // Its removal began while connecting: no new connection may go to it, so the client goes elsewhere. The
+        // removal may have seen this connection's count and be waiting for it: with no other open, it is done.
+        if (state.activeConnections() == 0) {
+          connector.registry().drained(state);
+        }
+        connector.releaseSlot(state);
         attempt.discard(ar.result());
         markTried(state);
         next();

@@ -8,7 +8,9 @@ import io.vertx.core.Future;
  * The protocol-independent step between a client and a backend: select a backend (skipping those already tried),
  * connect, fail over to another backend when the connect fails, feed passive health, and count. TCP mode calls it
  * once per client connection; whatever the protocol, it gets an {@link Upstream} that releases the backend's
- * active count exactly once.
+ * active count exactly once. Per-backend connection limits apply here: a connect holds one of its backend's slots
+ * from the dial to the release, and a client that finds every eligible backend full waits in the
+ * {@link BackendQueue} (which is not an attempt).
  *
  * <p>Thread-safe and shared by every event loop; all per-connection state lives in the {@link Upstream}.
  */
@@ -16,14 +18,34 @@ public final class UpstreamConnector {
 
   private final BackendRegistry registry;
   private final HealthMonitor monitor;
-  private final int maxAttempts;
-  private final long earlyCloseWindowNanos;
+  /** The settings below may change while the proxy runs ({@link #reconfigure}); each connect reads them once. */
+  private volatile int maxAttempts;
+  private volatile long earlyCloseWindowNanos;
+  private volatile long clientTimeoutNanos;
+  private final BackendQueue queue;
+  private final AcceptGate acceptGate;
 
-  UpstreamConnector(BackendRegistry registry, HealthMonitor monitor, int maxAttempts, long earlyCloseWindowNanos) {
+  UpstreamConnector(BackendRegistry registry, HealthMonitor monitor, int maxAttempts, long earlyCloseWindowNanos,
+      BackendQueue queue, AcceptGate acceptGate, long clientTimeoutNanos) {
     this.registry = registry;
     this.monitor = monitor;
     this.maxAttempts = maxAttempts;
     this.earlyCloseWindowNanos = earlyCloseWindowNanos;
+    this.queue = queue;
+    this.acceptGate = acceptGate;
+    this.clientTimeoutNanos = clientTimeoutNanos;
+  }
+
+  /** Takes new values of the settings that may change while the proxy runs, for the connections from now on. */
+  void reconfigure(int maxAttempts, long earlyCloseWindowNanos, long clientTimeoutNanos) {
+    this.maxAttempts = maxAttempts;
+    this.earlyCloseWindowNanos = earlyCloseWindowNanos;
+    this.clientTimeoutNanos = clientTimeoutNanos;
+  }
+
+  /** A client that sends nothing for this long after being let in is closed; 0: never. */
+  public long clientTimeoutNanos() {
+    return clientTimeoutNanos;
   }
 
   /**
@@ -43,8 +65,20 @@ public final class UpstreamConnector {
     /** A backend accepted: relay between the client and {@code connection}; release {@code upstream} when done. */
     void connected(Upstream upstream, C connection);
 
-    /** No backend could be connected: every eligible one failed, the attempts ran out, or none is left. */
+    /**
+     * No backend could be connected: every eligible one failed, the attempts ran out, or none is left; or every
+     * eligible backend was at its connection limit and the queue was full, or the connect failed for a local reason
+     * (out of file descriptors).
+     */
     void failed(int attempts);
+
+    /**
+     * Every eligible backend stayed at its connection limit for the whole queue timeout: TCP mode closes the client,
+     * HTTP mode answers 503. {@link #failed} unless the protocol tells the two apart.
+     */
+    default void queueTimedOut(int attempts) {
+      failed(attempts);
+    }
 
     /** Closes a connection that is not used after all (its backend began leaving while it was being opened). */
     void discard(C connection);
@@ -59,6 +93,24 @@ public final class UpstreamConnector {
   /** Starts connecting for one client; the outcome goes to {@code attempt}. */
   public <C> void connect(Attempt<C> attempt) {
     new Upstream.Connecting<>(this, attempt).next();
+  }
+
+  /**
+   * The proxy-wide limit on client connections: each protocol's server counts its clients here, which stops and
+   * resumes accepting.
+   */
+  public AcceptGate acceptGate() {
+    return acceptGate;
+  }
+
+  /** Gives back a backend slot (a connect failed, or a connection ended) and serves the queue with it. */
+  void releaseSlot(BackendStateImpl state) {
+    state.releaseSlot();
+    queue.drain();
+  }
+
+  BackendQueue queue() {
+    return queue;
   }
 
   BackendRegistry registry() {

@@ -91,7 +91,10 @@ class ConfigFuzzTest {
         "rise", v -> new HealthCheckOptions().setRise(v).getRise(),
         "fall", v -> new HealthCheckOptions().setFall(v).getFall(),
         "consecutiveFailures", v -> new PassiveHealthOptions().setConsecutiveFailures(v).getConsecutiveFailures(),
-        "maxEjectedPercent", v -> new PassiveHealthOptions().setMaxEjectedPercent(v).getMaxEjectedPercent());
+        "maxEjectedPercent", v -> new PassiveHealthOptions().setMaxEjectedPercent(v).getMaxEjectedPercent(),
+        "maxConnections", v -> new ReverseProxyOptions().setMaxConnections(v).getMaxConnections(),
+        "backendMaxConnections", v -> new ReverseProxyOptions().setBackendMaxConnections(v).getBackendMaxConnections(),
+        "maxQueue", v -> new ReverseProxyOptions().setMaxQueue(v).getMaxQueue());
     Random random = new Random(7);
     List<Integer> values = new ArrayList<>(List.of(Integer.MIN_VALUE, -1, 0, 1, 100, 101, 1024, 1025, 65535, 65536,
         Integer.MAX_VALUE));
@@ -119,7 +122,9 @@ class ConfigFuzzTest {
         "health interval", v -> new HealthCheckOptions().setInterval(v).getInterval(),
         "health timeout", v -> new HealthCheckOptions().setTimeout(v).getTimeout(),
         "baseEjectionTime", v -> new PassiveHealthOptions().setBaseEjectionTime(v).getBaseEjectionTime(),
-        "maxEjectionTime", v -> new PassiveHealthOptions().setMaxEjectionTime(v).getMaxEjectionTime());
+        "maxEjectionTime", v -> new PassiveHealthOptions().setMaxEjectionTime(v).getMaxEjectionTime(),
+        "queueTimeout", v -> new ReverseProxyOptions().setQueueTimeout(v).getQueueTimeout(),
+        "clientTimeout", v -> new ReverseProxyOptions().setClientTimeout(v).getClientTimeout());
     Random random = new Random(11);
     List<Duration> values = new ArrayList<>(List.of(Duration.ZERO, Duration.ofNanos(1), Duration.ofNanos(999_999),
         Duration.ofMillis(-1), Duration.ofDays(-1), Duration.ofDays(365 * 1000), Duration.ofSeconds(Long.MAX_VALUE),

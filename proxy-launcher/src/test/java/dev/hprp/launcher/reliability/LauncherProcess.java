@@ -38,10 +38,22 @@ final class LauncherProcess implements AutoCloseable {
 
   /** Starts {@code java -jar target/hprp.jar args} with the java that runs this test. */
   static LauncherProcess start(String... args) throws IOException {
+    return start(List.of(), args);
+  }
+
+  /**
+   * Starts it as {@link #start} does, under an open-file limit of {@code openFiles} ({@code ulimit -n}, through
+   * {@code sh}; lowering the limit needs no privilege).
+   */
+  static LauncherProcess startWithOpenFileLimit(int openFiles, String... args) throws IOException {
+    return start(List.of("sh", "-c", "ulimit -n " + openFiles + " && exec \"$@\"", "sh"), args);
+  }
+
+  private static LauncherProcess start(List<String> prefix, String... args) throws IOException {
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException(JAR.toAbsolutePath() + " missing: run through mvn verify (package first)");
     }
-    List<String> command = new ArrayList<>();
+    List<String> command = new ArrayList<>(prefix);
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.add("-jar");
     command.add(JAR.toString());

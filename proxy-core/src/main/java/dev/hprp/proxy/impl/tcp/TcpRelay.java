@@ -101,6 +101,8 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
   private Side endedFirst;
   private long lastActivityNanos;
   private ScheduledFuture<?> idleCheck;
+  /** Closes the client when nothing is sent either way at first; null when the client timeout is off. */
+  private ClientTimeout clientTimeout;
 
   private TcpRelay(NetSocketInternal client, Settings settings) {
     this.client = client;
@@ -113,9 +115,20 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     NetSocketInternal client = (NetSocketInternal) socket;
     TcpRelay relay = new TcpRelay(client, settings);
     // No reads until a backend is connected; the handler holds whatever one read already brought in.
-    client.channelHandlerContext().channel().config().setAutoRead(false);
+    Channel channel = client.channelHandlerContext().channel();
+    channel.config().setAutoRead(false);
     relay.clientSide.install(client);
-    settings.connector().connect(relay);
+    long clientTimeoutNanos = settings.connector().clientTimeoutNanos();
+    if (clientTimeoutNanos > 0) {
+      relay.clientTimeout = new ClientTimeout(clientTimeoutNanos, channel, HANDLER_NAME);
+    }
+    // Counted against the proxy-wide limit; beyond it (one accept batch's overshoot) it waits, unread, for a slot.
+    settings.connector().acceptGate().admit(channel, () -> {
+      if (relay.clientTimeout != null) {
+        relay.clientTimeout.arm();
+      }
+      settings.connector().connect(relay);
+    });
   }
 
   @Override
@@ -144,6 +157,15 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
   }
 
   @Override
+  public void queueTimedOut(int attempts) {
+    if (log.isDebugEnabled()) {
+      log.debug("{}: queue timeout: every backend stayed at its connection limit; closing", client.remoteAddress());
+    }
+    clientSide.releaseEarly();
+    clientSide.close();
+  }
+
+  @Override
   public void discard(NetSocket connection) {
     connection.close();
   }
@@ -162,6 +184,9 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     upstreamSide = new Side(clientSide, false);
     clientSide.peer = upstreamSide;
     upstreamSide.install((NetSocketInternal) socket);
+    if (clientTimeout != null) {
+      clientTimeout.watchBackend(upstreamSide.channel(), HANDLER_NAME);
+    }
     if (!upstreamSide.channel().isActive()) {
       // Closed between connecting and this callback: its channelInactive went by before the handler was there.
       clientSide.releaseEarly();

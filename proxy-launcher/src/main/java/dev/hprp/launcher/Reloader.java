@@ -1,0 +1,104 @@
+package dev.hprp.launcher;
+
+import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.ReverseProxy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies the config file again to the running proxy (SIGHUP): reads it with the same command line, validates every
+ * value as a start would, then applies through the proxy's runtime API what may change live (backends and their
+ * weights and limits, the connection limits and queue, the client timeout and connect attempts, active and passive
+ * health settings) and reports the settings that need a restart (listening address and port, event loops,
+ * transport, balancer, connect and idle timeouts, turning active checks on or off), which keep their running values.
+ * A file that does not read or validate changes nothing: its error is logged and the proxy serves on as it was.
+ *
+ * <p>Thread-safe: reloads are serialised. Blocks while the proxy takes the new settings, so call it off the event
+ * loops (the signal thread).
+ */
+final class Reloader {
+
+  private static final Logger log = LoggerFactory.getLogger(Reloader.class);
+
+  /** How long a backend that left the file may keep its open connections before they are closed. */
+  static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
+  private static final long APPLY_TIMEOUT_SECONDS = 30;
+
+  private final List<String> args;
+  /** The settings the proxy started with: what restart-only settings are compared to. */
+  private final Settings started;
+  private final ReverseProxy proxy;
+
+  Reloader(List<String> args, Settings started, ReverseProxy proxy) {
+    this.args = List.copyOf(args);
+    this.started = started;
+    this.proxy = proxy;
+  }
+
+  /**
+   * Reloads once.
+   *
+   * @return the line logged: what was applied and what needs a restart, or why nothing was
+   */
+  synchronized String reload() {
+    String file = started.configFile().orElse("(no file)");
+    Settings next;
+    try {
+      next = HprpCommand.settingsFor(args.toArray(String[]::new));
+    } catch (IllegalArgumentException e) {
+      String line = "reload of " + file + " refused, the running configuration is kept: " + e.getMessage();
+      log.error(line);
+      return line;
+    }
+    List<String> restart = new ArrayList<>();
+    if (next.transport() != started.transport()) {
+      restart.add("transport");
+    }
+    if (!next.balancer().toString().equals(started.balancer().toString())) {
+      restart.add("balancer");
+    }
+    if (next.demo() != started.demo()) {
+      restart.add("demo");
+    }
+    try {
+      restart.addAll(proxy.reconfigure(next.options()).await(APPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS).stream()
+          .map(Reloader::key).toList());
+      proxy.updatePassiveHealth(next.passive()).await(APPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      boolean checking = started.healthCheck().check().isPresent();
+      if (checking != next.healthCheck().check().isPresent()) {
+        restart.add("health-check");
+      } else if (checking) {
+        proxy.updateHealthCheck(next.healthCheck().check().get(), next.health())
+            .await(APPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      }
+      if (!next.demo() && !started.demo()) {
+        // Added backends are in the registry when this returns, so their limits can be set; the removals drain on.
+        proxy.updateBackends(next.backends(), DRAIN_TIMEOUT).onFailure(e ->
+            log.error("reload of {}: updating the backends failed: {}", file, e.getMessage()));
+        next.applyBackendLimits(proxy);
+      }
+    } catch (Exception e) {
+      String line = "reload of " + file + " failed part way: " + e.getMessage();
+      log.error(line);
+      return line;
+    }
+    String line = "reloaded " + file + ": backends " + (next.demo() ? "(demo)" : next.backends().stream()
+        .map(Backend::toString).collect(Collectors.joining(",")))
+        + (restart.isEmpty() ? "" : "; changed but kept until a restart: " + String.join(", ", restart));
+    log.info(line);
+    return line;
+  }
+
+  /** The config file's key (the flag's name) of a core option's name: {@code eventLoops} is {@code event-loops}. */
+  static String key(String optionName) {
+    Objects.requireNonNull(optionName, "optionName");
+    return optionName.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+  }
+}
