@@ -192,6 +192,9 @@ final class ReverseProxyImpl implements ReverseProxy {
               Durations.format(drainTimeout), state.activeConnections());
         }
         state.abortAll();
+        if (state.activeConnections() == 0) {
+          registry.drained(state); // nothing was open: no release will come to finish it
+        }
       });
       removal.onComplete(ar -> vertx.cancelTimer(timer));
     }

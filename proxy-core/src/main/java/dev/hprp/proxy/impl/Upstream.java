@@ -240,7 +240,8 @@ public abstract class Upstream {
       }
       if (!state.connectionOpened(this)) {
         // Its removal began while connecting: no new connection may go to it, so the client goes elsewhere. The
-        // removal may have seen this connection's count and be waiting for it: with no other open, it is done.
+        // removal may have seen this connection's count, just taken back: then it waits for a release that will not
+        // come, so this finishes it.
         if (state.activeConnections() == 0) {
           connector.registry().drained(state);
         }

@@ -88,6 +88,9 @@ class BackendKillUnderLoadIT {
       long killDone = System.nanoTime();
       await("victim's relays closed").atMost(Proxies.SETTLE)
           .until(() -> proxy.backends().get(1).activeConnections() == 0);
+      // The proxy has closed them; on a loaded machine their clients may learn of it a little later.
+      await("the victim's streams saw their close").atMost(Proxies.SETTLE)
+          .until(() -> streams.stream().anyMatch(s -> s.closedNanos() != 0));
       kills.add(new Kill(killStart, killDone, streams.stream().filter(s -> s.closedNanos() != 0).toList()));
       long servedWhileDown = load.succeeded();
       await().atMost(Proxies.SETTLE).until(() -> load.succeeded() >= servedWhileDown + 200);
@@ -133,6 +136,8 @@ class BackendKillUnderLoadIT {
     Figures.record(SCENARIO, "short connections failed (all in flight at a kill)", failures.size());
     Figures.record(SCENARIO, "failed connects to the victim (each failed over)",
         proxy.backends().get(1).failedConnects());
+    // Closed only now, which also keeps it reachable until here: Vert.x closes an unreachable client's sockets.
+    streamClient.close().await(10, TimeUnit.SECONDS);
     proxy.close().await(10, TimeUnit.SECONDS);
   }
 

@@ -11,10 +11,9 @@ import dev.hprp.proxy.testing.Junk;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
-import java.util.function.IntFunction;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -22,8 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Junk for every piece of configuration a user types: the backend list ({@link Backend#parseList}) and every numeric
  * and duration setting of the options. The rule: junk is refused with an {@link IllegalArgumentException} whose
- * message is one line naming the setting, never another exception; what is accepted is within the documented range
- * and reads back unchanged.
+ * message is one line naming the setting, never another exception; a value is accepted exactly when it is within the
+ * documented range, and then reads back as given; a backend list is parsed to the backends its text names.
  *
  * <p>Table-driven cases for the known traps, then generated junk with fixed seeds, so a failure always reproduces.
  */
@@ -61,11 +60,17 @@ class ConfigFuzzTest {
     Random random = new Random(20261101);
     String[] seeds = {"host:3001", "host:3001:2,[::1]:80", "10.0.0.1:65535:256", "[fe80::1%25eth0]:8080"};
     List<String> failures = new ArrayList<>();
+    int accepted = 0;
     for (int i = 0; i < GENERATED; i++) {
       String input = i % 2 == 0 ? Junk.string(random, Junk.ADDRESS_ALPHABET, 24)
           : Junk.mutate(random, seeds[random.nextInt(seeds.length)], Junk.ADDRESS_ALPHABET);
       try {
         List<Backend> parsed = Backend.parseList(input);
+        accepted++;
+        List<Backend> said = whatTheInputSays(input);
+        if (!parsed.equals(said)) {
+          failures.add(Junk.describe(input) + " -> " + parsed + ", but the text says " + said);
+        }
         for (Backend backend : parsed) {
           if (!Backend.parse(backend.toString()).equals(backend)) {
             failures.add(Junk.describe(input) + " -> " + backend + " does not read back");
@@ -80,21 +85,47 @@ class ConfigFuzzTest {
       }
     }
     assertNone(failures);
+    assertThat(accepted).as("generated lists accepted, each compared with its text").isGreaterThan(1000);
+  }
+
+  /**
+   * The backends an accepted list names, read off the text without the parser: items split at commas, each
+   * {@code host:port[:weight]} or {@code [ipv6]:port[:weight]}, numbers in decimal, weight 1 when absent.
+   */
+  private static List<Backend> whatTheInputSays(String input) {
+    List<Backend> backends = new ArrayList<>();
+    for (String item : input.split(",", -1)) {
+      String text = item.strip();
+      int hostEnd = text.startsWith("[") ? text.indexOf(']') + 1 : text.indexOf(':');
+      String host = text.substring(0, hostEnd);
+      String[] numbers = text.substring(hostEnd + 1).split(":", -1);
+      int weight = numbers.length > 1 ? Integer.parseInt(numbers[1]) : Backend.DEFAULT_WEIGHT;
+      backends.add(new Backend(host, Integer.parseInt(numbers[0]), weight));
+    }
+    return backends;
   }
 
   @Test
   void generatedIntegersAreRefusedWithAMessageOrAcceptedInRange() {
-    Map<String, IntFunction<Object>> setters = Map.of(
-        "port", v -> new ReverseProxyOptions().setPort(v).getPort(),
-        "maxConnectAttempts", v -> new ReverseProxyOptions().setMaxConnectAttempts(v).getMaxConnectAttempts(),
-        "eventLoops", v -> new ReverseProxyOptions().setEventLoops(v).getEventLoops(),
-        "rise", v -> new HealthCheckOptions().setRise(v).getRise(),
-        "fall", v -> new HealthCheckOptions().setFall(v).getFall(),
-        "consecutiveFailures", v -> new PassiveHealthOptions().setConsecutiveFailures(v).getConsecutiveFailures(),
-        "maxEjectedPercent", v -> new PassiveHealthOptions().setMaxEjectedPercent(v).getMaxEjectedPercent(),
-        "maxConnections", v -> new ReverseProxyOptions().setMaxConnections(v).getMaxConnections(),
-        "backendMaxConnections", v -> new ReverseProxyOptions().setBackendMaxConnections(v).getBackendMaxConnections(),
-        "maxQueue", v -> new ReverseProxyOptions().setMaxQueue(v).getMaxQueue());
+    // The ranges as the setters' Javadoc documents them.
+    List<Setting<Integer>> settings = List.of(
+        new Setting<>("port", v -> new ReverseProxyOptions().setPort(v).getPort(), between(0, 65535)),
+        new Setting<>("maxConnectAttempts",
+            v -> new ReverseProxyOptions().setMaxConnectAttempts(v).getMaxConnectAttempts(), between(1, 100)),
+        new Setting<>("eventLoops", v -> new ReverseProxyOptions().setEventLoops(v).getEventLoops(),
+            between(1, 1024)),
+        new Setting<>("rise", v -> new HealthCheckOptions().setRise(v).getRise(), between(1, 100)),
+        new Setting<>("fall", v -> new HealthCheckOptions().setFall(v).getFall(), between(1, 100)),
+        new Setting<>("consecutiveFailures",
+            v -> new PassiveHealthOptions().setConsecutiveFailures(v).getConsecutiveFailures(), between(1, 1000)),
+        new Setting<>("maxEjectedPercent",
+            v -> new PassiveHealthOptions().setMaxEjectedPercent(v).getMaxEjectedPercent(), between(0, 100)),
+        new Setting<>("maxConnections", v -> new ReverseProxyOptions().setMaxConnections(v).getMaxConnections(),
+            between(0, 10_000_000)),
+        new Setting<>("backendMaxConnections",
+            v -> new ReverseProxyOptions().setBackendMaxConnections(v).getBackendMaxConnections(),
+            between(0, 10_000_000)),
+        new Setting<>("maxQueue", v -> new ReverseProxyOptions().setMaxQueue(v).getMaxQueue(), between(0, 1_000_000)));
     Random random = new Random(7);
     List<Integer> values = new ArrayList<>(List.of(Integer.MIN_VALUE, -1, 0, 1, 100, 101, 1024, 1025, 65535, 65536,
         Integer.MAX_VALUE));
@@ -102,11 +133,11 @@ class ConfigFuzzTest {
       values.add(random.nextInt(4) == 0 ? random.nextInt() : random.nextInt(70_000) - 1_000);
     }
     List<String> failures = new ArrayList<>();
-    setters.forEach((name, setter) -> {
+    for (Setting<Integer> setting : settings) {
       for (int value : values) {
-        check(name, value, setter::apply, failures);
+        check(setting, value, failures);
       }
-    });
+    }
     assertNone(failures);
   }
 
@@ -116,15 +147,26 @@ class ConfigFuzzTest {
    */
   @Test
   void generatedDurationsAreRefusedWithAMessageOrAcceptedInRange() {
-    Map<String, Function<Duration, Object>> setters = Map.of(
-        "connectTimeout", v -> new ReverseProxyOptions().setConnectTimeout(v).getConnectTimeout(),
-        "idleTimeout", v -> new ReverseProxyOptions().setIdleTimeout(v).getIdleTimeout(),
-        "health interval", v -> new HealthCheckOptions().setInterval(v).getInterval(),
-        "health timeout", v -> new HealthCheckOptions().setTimeout(v).getTimeout(),
-        "baseEjectionTime", v -> new PassiveHealthOptions().setBaseEjectionTime(v).getBaseEjectionTime(),
-        "maxEjectionTime", v -> new PassiveHealthOptions().setMaxEjectionTime(v).getMaxEjectionTime(),
-        "queueTimeout", v -> new ReverseProxyOptions().setQueueTimeout(v).getQueueTimeout(),
-        "clientTimeout", v -> new ReverseProxyOptions().setClientTimeout(v).getClientTimeout());
+    Duration millisecond = Duration.ofMillis(1);
+    Duration tenMillis = Duration.ofMillis(10);
+    Duration hour = Duration.ofHours(1);
+    List<Setting<Duration>> settings = List.of(
+        new Setting<>("connectTimeout", v -> new ReverseProxyOptions().setConnectTimeout(v).getConnectTimeout(),
+            between(millisecond, hour)),
+        new Setting<>("idleTimeout", v -> new ReverseProxyOptions().setIdleTimeout(v).getIdleTimeout(),
+            between(millisecond, Duration.ofDays(7))),
+        new Setting<>("health interval", v -> new HealthCheckOptions().setInterval(v).getInterval(),
+            between(tenMillis, hour)),
+        new Setting<>("health timeout", v -> new HealthCheckOptions().setTimeout(v).getTimeout(),
+            between(tenMillis, hour)),
+        new Setting<>("baseEjectionTime",
+            v -> new PassiveHealthOptions().setBaseEjectionTime(v).getBaseEjectionTime(), between(tenMillis, hour)),
+        new Setting<>("maxEjectionTime",
+            v -> new PassiveHealthOptions().setMaxEjectionTime(v).getMaxEjectionTime(), between(tenMillis, hour)),
+        new Setting<>("queueTimeout", v -> new ReverseProxyOptions().setQueueTimeout(v).getQueueTimeout(),
+            between(millisecond, hour)),
+        new Setting<>("clientTimeout", v -> new ReverseProxyOptions().setClientTimeout(v).getClientTimeout(),
+            between(Duration.ZERO, Duration.ofDays(7))));
     Random random = new Random(11);
     List<Duration> values = new ArrayList<>(List.of(Duration.ZERO, Duration.ofNanos(1), Duration.ofNanos(999_999),
         Duration.ofMillis(-1), Duration.ofDays(-1), Duration.ofDays(365 * 1000), Duration.ofSeconds(Long.MAX_VALUE),
@@ -134,11 +176,11 @@ class ConfigFuzzTest {
           : Duration.ofMillis(random.nextInt(8 * 24 * 3600 * 1000) - 1000));
     }
     List<String> failures = new ArrayList<>();
-    setters.forEach((name, setter) -> {
+    for (Setting<Duration> setting : settings) {
       for (Duration value : values) {
-        check(name, value, setter, failures);
+        check(setting, value, failures);
       }
-    });
+    }
     assertNone(failures);
   }
 
@@ -150,26 +192,52 @@ class ConfigFuzzTest {
     for (int i = 0; i < 1_000; i++) {
       values.add(random.nextDouble() * 4 - 2);
     }
+    Setting<Double> jitter = new Setting<>("jitter", v -> new HealthCheckOptions().setJitter(v).getJitter(),
+        v -> v >= 0.0 && v <= 1.0);
     List<String> failures = new ArrayList<>();
     for (double value : values) {
-      check("jitter", value, v -> new HealthCheckOptions().setJitter(v).getJitter(), failures);
+      check(jitter, value, failures);
     }
     assertNone(failures);
   }
 
-  /** Applies {@code setter} to {@code value}: it must read back unchanged or be refused naming {@code name}. */
-  private static <T> void check(String name, T value, Function<T, Object> setter, List<String> failures) {
+  /**
+   * A setting under test: its name as messages give it, a setter that returns what the getter then reads, and the
+   * documented range of accepted values.
+   */
+  private record Setting<T>(String name, Function<T, Object> setAndGet, Predicate<T> documentedRange) {
+  }
+
+  private static Predicate<Integer> between(int min, int max) {
+    return v -> v >= min && v <= max;
+  }
+
+  private static Predicate<Duration> between(Duration min, Duration max) {
+    return v -> v.compareTo(min) >= 0 && v.compareTo(max) <= 0;
+  }
+
+  /**
+   * Applies the setting to {@code value}: a value in the documented range must be accepted and read back equal to
+   * it; one outside must be refused with a one-line message naming the setting.
+   */
+  private static <T> void check(Setting<T> setting, T value, List<String> failures) {
+    String call = setting.name() + "(" + value + ")";
+    boolean inRange = setting.documentedRange().test(value);
     try {
-      Object read = setter.apply(value);
-      if (!read.equals(value)) {
-        failures.add(name + "(" + value + ") read back as " + read);
+      Object read = setting.setAndGet().apply(value);
+      if (!inRange) {
+        failures.add(call + " accepted outside the documented range");
+      } else if (!read.equals(value)) {
+        failures.add(call + " read back as " + read);
       }
     } catch (IllegalArgumentException e) {
-      if (!isOneLineNaming(e.getMessage(), name)) {
-        failures.add(name + "(" + value + ") -> message " + Junk.describe(e.getMessage()));
+      if (inRange) {
+        failures.add(call + " refused inside the documented range: " + Junk.describe(e.getMessage()));
+      } else if (!isOneLineNaming(e.getMessage(), setting.name())) {
+        failures.add(call + " -> message " + Junk.describe(e.getMessage()));
       }
     } catch (RuntimeException e) {
-      failures.add(name + "(" + value + ") -> " + e);
+      failures.add(call + " -> " + e);
     }
   }
 

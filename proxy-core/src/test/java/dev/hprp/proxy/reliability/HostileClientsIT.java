@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.hprp.proxy.ReverseProxy;
+import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.testing.EchoStream;
 import dev.hprp.proxy.testing.Figures;
 import dev.hprp.proxy.testing.LoadClient;
@@ -50,24 +51,44 @@ class HostileClientsIT {
   private List<TestBackend> backends;
   private ReverseProxy proxy;
   private int baselineFds;
+  /**
+   * The test's clients, held in fields until the test ends: Vert.x closes a client, and every socket it opened, once
+   * the client is unreachable, and a local no longer read counts as unreachable to the garbage collector.
+   */
+  private NetClient client;
+  private NetClient resettingClient;
 
   @BeforeEach
-  void startProxy() throws Exception {
+  void startBackends() {
     vertx = nativeVertx.get();
     backends = Proxies.backends(vertx, ECHO, ECHO, ECHO);
-    proxy = Proxies.builder(vertx, backends).with(Proxies.loopback().setIdleTimeout(IDLE_TIMEOUT)).build();
+    client = vertx.createNetClient();
+    // SO_LINGER 0: close sends a reset and drops whatever is unsent.
+    resettingClient = vertx.createNetClient(new NetClientOptions().setSoLinger(0));
+  }
+
+  /**
+   * Starts the proxy, with {@code idleTimeout} where a test watches it, else the default (minutes), so that a stall
+   * of this busy machine cannot cut a client that is not silent; the descriptor baseline is taken after.
+   */
+  private void startProxy(Duration idleTimeout) throws Exception {
+    proxy = Proxies.builder(vertx, backends).with(Proxies.loopback().setIdleTimeout(idleTimeout)).build();
     proxy.start().await(10, TimeUnit.SECONDS);
     baselineFds = Resources.openFiles();
   }
 
   @AfterEach
   void closeProxy() throws Exception {
-    proxy.close().await(10, TimeUnit.SECONDS);
+    if (proxy != null) {
+      proxy.close().await(10, TimeUnit.SECONDS);
+    }
+    client.close().await(10, TimeUnit.SECONDS);
+    resettingClient.close().await(10, TimeUnit.SECONDS);
   }
 
   @Test
   void silentClientsAreCutByTheIdleTimeoutWhileOthersAreServed() throws Exception {
-    NetClient client = vertx.createNetClient();
+    startProxy(IDLE_TIMEOUT);
     int silent = 100;
     long connected = System.nanoTime();
     List<NetSocket> sockets = new ArrayList<>();
@@ -92,7 +113,7 @@ class HostileClientsIT {
 
   @Test
   void junkIsRelayedVerbatimAndJunkThenCloseLeavesNothingBehind() throws Exception {
-    NetClient client = vertx.createNetClient();
+    startProxy(ReverseProxyOptions.DEFAULT_IDLE_TIMEOUT);
     LoadClient load = backgroundLoad();
     List<Buffer> junk = junk();
     for (Buffer payload : junk) {
@@ -118,13 +139,12 @@ class HostileClientsIT {
 
   @Test
   void clientsResettingMidTransferFreeTheirBackendConnectionsWhileOthersAreServed() throws Exception {
-    // SO_LINGER 0: close sends a reset and drops whatever is unsent.
-    NetClient resetting = vertx.createNetClient(new NetClientOptions().setSoLinger(0));
+    startProxy(ReverseProxyOptions.DEFAULT_IDLE_TIMEOUT);
     LoadClient load = backgroundLoad();
     int streams = 50;
     List<EchoStream> opened = new ArrayList<>();
     for (int i = 0; i < streams; i++) {
-      opened.add(EchoStream.open(vertx, resetting, proxy.actualPort(), 64 * 1024, Duration.ZERO)
+      opened.add(EchoStream.open(vertx, resettingClient, proxy.actualPort(), 64 * 1024, Duration.ZERO)
           .await(10, TimeUnit.SECONDS));
     }
     await("every stream in full flow").atMost(Duration.ofSeconds(60))

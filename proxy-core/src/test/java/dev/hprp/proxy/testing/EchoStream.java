@@ -28,6 +28,8 @@ public final class EchoStream {
   private volatile boolean corrupt;
   private volatile Throwable error;
   private volatile long closedNanos;
+  private volatile long lastTrafficNanos;
+  private volatile long longestSilenceNanos;
 
   private EchoStream(Vertx vertx, NetSocket socket, int chunkSize, Duration pause) {
     this.vertx = vertx;
@@ -58,7 +60,17 @@ public final class EchoStream {
     writeChunk();
   }
 
+  /** Notes traffic either way now; on the socket's event loop. */
+  private void traffic() {
+    long now = System.nanoTime();
+    if (lastTrafficNanos != 0) {
+      longestSilenceNanos = Math.max(longestSilenceNanos, now - lastTrafficNanos);
+    }
+    lastTrafficNanos = now;
+  }
+
   private void writeChunk() {
+    traffic();
     Buffer chunk = Buffer.buffer(chunkSize);
     long first = sent;
     for (int i = 0; i < chunkSize; i++) {
@@ -69,6 +81,7 @@ public final class EchoStream {
   }
 
   private void received(Buffer data) {
+    traffic();
     long position = echoed;
     for (int i = 0; i < data.length(); i++) {
       if (data.getByte(i) != byteAt(position + i)) {
@@ -118,6 +131,23 @@ public final class EchoStream {
   /** Bytes echoed back and verified so far. */
   public long echoed() {
     return echoed;
+  }
+
+  /**
+   * The longest time, in nanoseconds, this side saw no traffic either way: between two of its writes or reads, or
+   * from the last one to the close (or to now while open). The pause or the wait for an echo, plus any stall of this
+   * machine; what the proxy in between saw is no longer, unless it stalled itself.
+   */
+  public long longestSilenceNanos() {
+    long last = lastTrafficNanos;
+    long closed = closedNanos;
+    long end = closed != 0 ? closed : System.nanoTime();
+    return Math.max(longestSilenceNanos, last == 0 ? 0 : end - last);
+  }
+
+  /** Bytes written so far. */
+  public long sent() {
+    return sent;
   }
 
   /** Whether a byte came back that was not the next one sent. */

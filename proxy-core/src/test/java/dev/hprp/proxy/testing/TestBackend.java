@@ -12,7 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A backend for tests, on {@code 127.0.0.1} and an ephemeral port, in one of a few behaviours.
+ * A backend for tests, on {@code 127.0.0.1} (or another loopback address, such as {@code ::1}) and an ephemeral port,
+ * in one of a few behaviours.
  *
  * <p>Start with {@link #start(Vertx, Mode)} (or the overload with a fixed response) and stop with {@link #close()}.
  * Counters are thread-safe. The sockets it accepted are kept in {@link #sockets()} so tests can pause, resume or
@@ -33,6 +34,7 @@ public final class TestBackend {
   }
 
   private final Vertx vertx;
+  private final String host;
   private final Mode mode;
   private final Buffer response;
   private final AtomicInteger accepted = new AtomicInteger();
@@ -40,8 +42,9 @@ public final class TestBackend {
   private NetServer server;
   private int port;
 
-  private TestBackend(Vertx vertx, Mode mode, Buffer response) {
+  private TestBackend(Vertx vertx, String host, Mode mode, Buffer response) {
     this.vertx = vertx;
+    this.host = host;
     this.mode = mode;
     this.response = response;
   }
@@ -53,7 +56,16 @@ public final class TestBackend {
 
   /** Starts a backend in {@code mode} answering {@code response} in FIXED_RESPONSE mode. */
   public static Future<TestBackend> start(Vertx vertx, Mode mode, Buffer response) {
-    TestBackend backend = new TestBackend(vertx, mode, response);
+    return startOn(vertx, "127.0.0.1", mode, response);
+  }
+
+  /** Starts a backend in {@code mode} on the IP literal {@code host}, such as {@code ::1}; FIXED_RESPONSE says "ok". */
+  public static Future<TestBackend> startOn(Vertx vertx, String host, Mode mode) {
+    return startOn(vertx, host, mode, Buffer.buffer("ok"));
+  }
+
+  private static Future<TestBackend> startOn(Vertx vertx, String host, Mode mode, Buffer response) {
+    TestBackend backend = new TestBackend(vertx, host, mode, response);
     return backend.listen(0).map(backend);
   }
 
@@ -68,7 +80,7 @@ public final class TestBackend {
   }
 
   private Future<Void> listen(int onPort) {
-    NetServerOptions options = new NetServerOptions().setHost("127.0.0.1").setPort(onPort).setReuseAddress(true);
+    NetServerOptions options = new NetServerOptions().setHost(host).setPort(onPort).setReuseAddress(true);
     if (mode == Mode.RESET_ON_ACCEPT) {
       options.setSoLinger(0);
     }
@@ -105,9 +117,9 @@ public final class TestBackend {
     return port;
   }
 
-  /** This backend as a proxy {@link Backend} on {@code 127.0.0.1}. */
+  /** This backend as a proxy {@link Backend}, on the address it listens on. */
   public Backend backend() {
-    return new Backend("127.0.0.1", port);
+    return new Backend(host, port);
   }
 
   /** Connections accepted since start. */

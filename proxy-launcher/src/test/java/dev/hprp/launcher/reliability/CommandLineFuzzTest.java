@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hprp.proxy.testing.Junk;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,10 +26,14 @@ class CommandLineFuzzTest {
 
   private static final int GENERATED_PER_FLAG = 40;
   private static final int STARTS_PER_FLAG = 1;
-  /** Valid values started so far, per flag. */
-  private static final Map<String, Integer> STARTED = new HashMap<>();
-  /** Valid values for every flag the junk is not aimed at: loopback, an ephemeral port, no probes. */
+  /** Valid values for every flag the junk is not aimed at: loopback, an ephemeral port, no probes. Read-only. */
   private static final Map<String, String> BASE = baseArguments();
+
+  /**
+   * Valid values started so far, per flag, in this test method only: JUnit makes an instance per method, so which
+   * values a method starts does not depend on which methods ran before it.
+   */
+  private final Map<String, Integer> started = new HashMap<>();
 
   private static final List<String> INTEGER_JUNK = List.of("", " ", "abc", "-1", "0x10", "1.5", "1e3", "1,000",
       "99999999999", "-99999999999", "2147483648", "1 2", "+", "-", "\u0000", "\uff11");
@@ -41,7 +46,7 @@ class CommandLineFuzzTest {
     base.put("--host", "127.0.0.1");
     base.put("--backends", "127.0.0.1:9");
     base.put("--health-check", "none");
-    return base;
+    return Collections.unmodifiableMap(base);
   }
 
   @Test
@@ -129,7 +134,7 @@ class CommandLineFuzzTest {
    * setters validate while parsing); a value accepted there is really started, and closed at once, for the first
    * {@value #STARTS_PER_FLAG} such values of each flag: starting is slow, and the junk is the point.
    */
-  private static void check(String flag, String value, List<String> failures) throws Exception {
+  private void check(String flag, String value, List<String> failures) throws Exception {
     List<String> args = new ArrayList<>();
     BASE.forEach((name, base) -> {
       if (!name.equals(flag)) {
@@ -154,7 +159,7 @@ class CommandLineFuzzTest {
       failures.add(run + ": exit " + parsed.exitCode() + " with --help, stderr " + Junk.describe(parsed.err()));
       return;
     }
-    if (STARTED.merge(flag, 1, Integer::sum) > STARTS_PER_FLAG) {
+    if (started.merge(flag, 1, Integer::sum) > STARTS_PER_FLAG) {
       return;
     }
     InProcessLauncher.Result result = InProcessLauncher.run(args.toArray(String[]::new));

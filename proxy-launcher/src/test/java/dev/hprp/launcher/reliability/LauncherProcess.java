@@ -4,6 +4,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,12 +18,14 @@ import java.util.regex.Pattern;
 
 /**
  * The launcher jar ({@code target/hprp.jar}) running as its own process, as users run it: started with flags, its
- * port read from the start-up line, stopped with SIGTERM. Its output is collected; stdout and stderr are read on
- * their own threads so a chatty process never blocks. Not thread-safe.
+ * port read from the start-up line, stopped with SIGTERM or another signal. Its output is collected; stdout and stderr
+ * are read on their own threads so a chatty process never blocks. Not thread-safe.
  */
 final class LauncherProcess implements AutoCloseable {
 
   static final Path JAR = Path.of("target", "hprp.jar");
+  /** The signal number of SIGINT (Ctrl-C) on Linux. */
+  static final int SIGINT = 2;
   private static final Pattern LISTENING = Pattern.compile("listening on [^ ]*:(\\d+),");
 
   private final Process process;
@@ -36,7 +40,12 @@ final class LauncherProcess implements AutoCloseable {
     read(process.getErrorStream(), err, false);
   }
 
-  /** Starts {@code java -jar target/hprp.jar args} with the java that runs this test. */
+  /**
+   * Starts {@code java -jar target/hprp.jar args} with the java that runs this test. A process started in the
+   * background by a shell without job control ignores SIGINT, and its children inherit that, the JVM included (it
+   * leaves an ignored SIGINT alone); such a JVM running this starts the launcher through {@code env
+   * --default-signal=INT} (GNU coreutils 8.31 and later), so that Ctrl-C reaches it as it would from a terminal.
+   */
   static LauncherProcess start(String... args) throws IOException {
     return start(List.of(), args);
   }
@@ -54,6 +63,9 @@ final class LauncherProcess implements AutoCloseable {
       throw new IllegalStateException(JAR.toAbsolutePath() + " missing: run through mvn verify (package first)");
     }
     List<String> command = new ArrayList<>(prefix);
+    if (ignoresSignal(ProcessHandle.current().pid(), SIGINT)) {
+      command.addAll(List.of("env", "--default-signal=INT"));
+    }
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.add("-jar");
     command.add(JAR.toString());
@@ -96,14 +108,44 @@ final class LauncherProcess implements AutoCloseable {
   int stop(long timeout, TimeUnit unit) throws InterruptedException {
     // Through the handle: Process.destroy() also closes our ends of its pipes, and its last lines would be lost.
     process.toHandle().destroy();
+    return awaitExit(timeout, unit);
+  }
+
+  /** Sends signal {@code name} ({@code TERM}, {@code INT}, ...) with {@code kill}, without waiting for the exit. */
+  void signal(String name) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-s", name, Long.toString(process.pid())).redirectErrorStream(true)
+        .start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      kill.destroyForcibly();
+      throw new IllegalStateException("kill -s " + name + " " + process.pid() + " failed: "
+          + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Waits for the exit and the last output; returns the exit code; kills it and throws after the timeout. */
+  int awaitExit(long timeout, TimeUnit unit) throws InterruptedException {
     if (!process.waitFor(timeout, unit)) {
       process.destroyForcibly();
-      throw new IllegalStateException("hprp did not exit within " + timeout + " " + unit + " of SIGTERM");
+      throw new IllegalStateException("hprp did not exit within " + timeout + " " + unit);
     }
     for (Thread reader : readers) {
       reader.join(unit.toMillis(timeout));
     }
     return process.exitValue();
+  }
+
+  /** Whether process {@code pid} ignores signal number {@code signal} ({@code SigIgn} in its status). */
+  static boolean ignoresSignal(long pid, int signal) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+        if (line.startsWith("SigIgn:")) {
+          return new BigInteger(line.substring("SigIgn:".length()).strip(), 16).testBit(signal - 1);
+        }
+      }
+      throw new IllegalStateException("no SigIgn in /proc/" + pid + "/status");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Everything it printed so far: stdout lines, then stderr lines. */
