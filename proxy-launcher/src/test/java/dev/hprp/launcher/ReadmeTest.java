@@ -85,6 +85,13 @@ class ReadmeTest {
   }
 
   @Test
+  void readmeShowsTheExampleConfigFileVerbatim() throws IOException {
+    Path example = README.toAbsolutePath().getParent().resolve("test-data/hprp.example.yaml");
+
+    assertThat(Files.readString(README)).contains("```yaml\n" + Files.readString(example) + "```\n");
+  }
+
+  @Test
   void readmeExplainsEveryBalancer() throws IOException {
     String readme = Files.readString(README);
 
