@@ -38,6 +38,9 @@ public interface ReverseProxyBuilder {
   /** Adds a listener told of every backend event: added, removed, health or admin state changed. */
   ReverseProxyBuilder onBackendEvent(BackendListener listener);
 
+  /** Sets the PROXY protocol options (copied): off on both sides unless set. */
+  ReverseProxyBuilder proxyProtocol(ProxyProtocolOptions options);
+
   /** Sets listening and connection options (copied). */
   ReverseProxyBuilder with(ReverseProxyOptions options);
 

@@ -2,6 +2,7 @@ package dev.hprp.launcher;
 
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.Durations;
+import dev.hprp.proxy.ProxyProtocolOptions;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.balancer.Balancer;
@@ -39,8 +40,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * The {@code hprp} command: flags in, a running proxy out.
  *
  * <p>Each concern's flags live in a mixin ({@link ListenFlags}, {@link BackendFlags}, {@link HealthFlags},
- * {@link PassiveHealthFlags}, {@link ConnectionFlags}, {@link LimitFlags}, {@link TransportFlags}) that only collects
- * their values.
+ * {@link PassiveHealthFlags}, {@link ConnectionFlags}, {@link LimitFlags}, {@link TransportFlags},
+ * {@link ProxyProtocolFlags}) that only collects their values.
  * {@link #settings()} then applies them in one place, through the core's setters, which validate; a value they refuse
  * is a usage error naming its flag. {@code --help} shows each flag's default from the core's {@code DEFAULT_*}
  * constants.
@@ -64,7 +65,7 @@ final class HprpCommand implements Callable<Integer> {
   /** What {@code --help} shows for each flag not given, by flag; the core's own defaults wherever it has one. */
   private static final Map<String, String> DEFAULTS = Stream.of(ListenFlags.DEFAULTS, BackendFlags.DEFAULTS,
           HealthFlags.DEFAULTS, PassiveHealthFlags.DEFAULTS, ConnectionFlags.DEFAULTS, LimitFlags.DEFAULTS,
-          TransportFlags.DEFAULTS)
+          TransportFlags.DEFAULTS, ProxyProtocolFlags.DEFAULTS)
       .flatMap(defaults -> defaults.entrySet().stream())
       .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
 
@@ -85,6 +86,8 @@ final class HprpCommand implements Callable<Integer> {
   private LimitFlags limitFlags = new LimitFlags();
   @Mixin
   private TransportFlags transportFlags = new TransportFlags();
+  @Mixin
+  private ProxyProtocolFlags proxyProtocolFlags = new ProxyProtocolFlags();
 
   @Option(names = "--verbose", order = 90, description = "Log HPRP at debug level (connections, health probes).")
   private boolean verbose;
@@ -222,6 +225,14 @@ final class HprpCommand implements Callable<Integer> {
     apply(PassiveHealthFlags.EARLY_CLOSE_WINDOW, passiveFlags.earlyCloseWindow, passive::setEarlyCloseWindow);
     checkEjectionTimes(passive);
 
+    ProxyProtocolOptions proxyProtocol = new ProxyProtocolOptions();
+    apply(ProxyProtocolFlags.SEND_PROXY, proxyProtocolFlags.sendProxy, proxyProtocol::setSend);
+    apply(ProxyProtocolFlags.CHECK_SEND_PROXY, proxyProtocolFlags.checkSendProxy,
+        proxyProtocol::setSendToHealthChecks);
+    apply(ProxyProtocolFlags.ACCEPT_PROXY, proxyProtocolFlags.acceptProxy, proxyProtocol::setAccept);
+    apply(ProxyProtocolFlags.TRUSTED_PROXIES, proxyProtocolFlags.trustedProxies,
+        text -> proxyProtocol.setTrustedProxies(List.of(text.split(",", -1))));
+
     List<Backend> backends = given(BackendFlags.BACKENDS)
         ? parse(BackendFlags.BACKENDS, () -> Backend.parseList(backendFlags.backends)) : List.of();
     Balancer balancer = given(BackendFlags.BALANCER) ? backendFlags.balancer : BackendFlags.DEFAULT_BALANCER;
@@ -232,7 +243,7 @@ final class HprpCommand implements Callable<Integer> {
     // A backend's own connection limit belongs to the file's list: none when --backends replaces it.
     Map<String, Integer> backendLimits = fromFile(BackendFlags.BACKENDS) ? configFile.backendLimits() : Map.of();
     return new Settings(backends, backendFlags.demo, balancer, check, health, passive, options, transport,
-        backendLimits, Optional.ofNullable(configFile).map(ConfigFile::name));
+        backendLimits, Optional.ofNullable(configFile).map(ConfigFile::name), proxyProtocol);
   }
 
   /** The backends are given, or the demo's are wanted: one of the two. */

@@ -67,6 +67,9 @@ final class Reloader {
     if (next.demo() != started.demo()) {
       restart.add("demo");
     }
+    if (!next.proxyProtocol().toString().equals(started.proxyProtocol().toString())) {
+      restart.add("the PROXY protocol flags");
+    }
     try {
       restart.addAll(proxy.reconfigure(next.options()).await(APPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS).stream()
           .map(Reloader::key).toList());

@@ -1,6 +1,7 @@
 package dev.hprp.launcher;
 
 import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.ProxyProtocolOptions;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyBuilder;
 import dev.hprp.proxy.ReverseProxyOptions;
@@ -26,6 +27,7 @@ import java.util.Optional;
  * @param transport   the I/O transport chosen
  * @param backendLimits connection limits of backends that have their own (from the config file), by backend id
  * @param configFile  the {@code --config} file read, as named on the command line; empty without one
+ * @param proxyProtocol the PROXY protocol on both sides
  */
 record Settings(
     List<Backend> backends,
@@ -37,7 +39,8 @@ record Settings(
     ReverseProxyOptions options,
     TransportChoice transport,
     Map<String, Integer> backendLimits,
-    Optional<String> configFile) {
+    Optional<String> configFile,
+    ProxyProtocolOptions proxyProtocol) {
 
   /**
    * Gives each backend its connection limit: its own, else {@code --backend-max-connections}; so that a backend whose
@@ -56,6 +59,7 @@ record Settings(
         .backends(targets)
         .balancer(balancer)
         .passiveHealth(passive)
+        .proxyProtocol(proxyProtocol)
         .with(options);
     healthCheck.check().ifPresentOrElse(check -> builder.healthCheck(check, health), builder::noHealthCheck);
     return builder;

@@ -37,7 +37,9 @@ class ConfigFileTest {
       Map.entry("--max-connect-attempts", "5"), Map.entry("--max-connections", "77"),
       Map.entry("--backend-max-connections", "6"), Map.entry("--max-queue", "12"),
       Map.entry("--queue-timeout", "900ms"), Map.entry("--client-timeout", "0ms"), Map.entry("--event-loops", "3"),
-      Map.entry("--transport", "nio"), Map.entry("--verbose", "true"));
+      Map.entry("--transport", "nio"), Map.entry("--verbose", "true"), Map.entry("--send-proxy", "v2"),
+      Map.entry("--check-send-proxy", "true"), Map.entry("--accept-proxy", "true"),
+      Map.entry("--trusted-proxies", "10.0.0.0/8,::1"));
 
   @TempDir
   Path dir;

@@ -4,6 +4,7 @@ import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendEvent;
 import dev.hprp.proxy.BackendHealth;
 import dev.hprp.proxy.Durations;
+import dev.hprp.proxy.ProxyProtocolVersion;
 import dev.hprp.proxy.health.HealthCheck;
 import dev.hprp.proxy.health.HealthCheckContext;
 import dev.hprp.proxy.health.HealthCheckOptions;
@@ -38,6 +39,8 @@ final class HealthMonitor {
   /** Replaced (never mutated) by {@link #update(PassiveHealthOptions)}. */
   private volatile PassiveHealthOptions passive;
   private boolean closed;
+  /** The PROXY header probes send first; NONE unless asked for. */
+  private volatile ProxyProtocolVersion probeHeader = ProxyProtocolVersion.NONE;
 
   HealthMonitor(Vertx vertx, BackendRegistry registry, BackendEvents events, HealthCheck check,
       HealthCheckOptions checkOptions, PassiveHealthOptions passive) {
@@ -108,6 +111,11 @@ final class HealthMonitor {
     this.passive = passive;
   }
 
+  /** Makes probes send {@code header} first (a LOCAL/UNKNOWN one), for backends that require a PROXY header. */
+  void probeHeader(ProxyProtocolVersion header) {
+    this.probeHeader = header;
+  }
+
   /** Whether active checks are on. */
   boolean activeChecks() {
     return check != null;
@@ -162,7 +170,7 @@ final class HealthMonitor {
         id -> result.tryFail("timed out after " + Durations.format(timeout)));
     Future<Void> outcome;
     try {
-      outcome = check.check(new ProbeContext(state.backend(), vertx, timeout));
+      outcome = check.check(new ProbeContext(state.backend(), vertx, timeout, probeHeader));
     } catch (RuntimeException e) {
       outcome = Future.failedFuture(e);
     }
@@ -314,6 +322,7 @@ final class HealthMonitor {
     return message != null ? message : failure.getClass().getSimpleName();
   }
 
-  private record ProbeContext(Backend backend, Vertx vertx, Duration timeout) implements HealthCheckContext {
+  private record ProbeContext(Backend backend, Vertx vertx, Duration timeout, ProxyProtocolVersion proxyProtocol)
+      implements HealthCheckContext {
   }
 }

@@ -2,6 +2,7 @@ package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendListener;
+import dev.hprp.proxy.ProxyProtocolOptions;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.balancer.Balancer;
 import dev.hprp.proxy.health.HealthCheck;
@@ -23,5 +24,6 @@ record ProxyConfig(
     HealthCheckOptions healthCheckOptions,
     PassiveHealthOptions passiveHealthOptions,
     ReverseProxyOptions options,
-    List<BackendListener> listeners) {
+    List<BackendListener> listeners,
+    ProxyProtocolOptions proxyProtocol) {
 }

@@ -2,6 +2,7 @@ package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendListener;
+import dev.hprp.proxy.ProxyProtocolOptions;
 import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyBuilder;
@@ -28,6 +29,7 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
   private PassiveHealthOptions passiveHealthOptions = new PassiveHealthOptions();
   private ReverseProxyOptions options = new ReverseProxyOptions();
   private final List<BackendListener> listeners = new ArrayList<>();
+  private ProxyProtocolOptions proxyProtocol = new ProxyProtocolOptions();
 
   /** Called by {@link ReverseProxy#builder(Vertx)}. */
   public ReverseProxyBuilderImpl(Vertx vertx) {
@@ -87,6 +89,12 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
   }
 
   @Override
+  public ReverseProxyBuilder proxyProtocol(ProxyProtocolOptions options) {
+    this.proxyProtocol = new ProxyProtocolOptions(Objects.requireNonNull(options, "options"));
+    return this;
+  }
+
+  @Override
   public ReverseProxy build() {
     if (backends.isEmpty()) {
       throw new IllegalStateException("backends: none set (expected: at least one)");
@@ -109,6 +117,7 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
         new HealthCheckOptions(healthCheckOptions),
         new PassiveHealthOptions(passiveHealthOptions),
         new ReverseProxyOptions(options),
-        List.copyOf(listeners)));
+        List.copyOf(listeners),
+        new ProxyProtocolOptions(proxyProtocol)));
   }
 }

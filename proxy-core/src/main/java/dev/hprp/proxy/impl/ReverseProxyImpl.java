@@ -73,9 +73,13 @@ final class ReverseProxyImpl implements ReverseProxy {
     this.passive = config.passiveHealthOptions();
     this.queue = new BackendQueue(vertx, registry, options.getMaxQueue(), options.getQueueTimeout().toMillis());
     registry.onRebuilt(queue::drain);
+    if (config.proxyProtocol().isSendToHealthChecks()) {
+      monitor.probeHeader(config.proxyProtocol().getSend());
+    }
+    Edge edge = new Edge(new AcceptGate(options.getMaxConnections()), options.getClientTimeout().toNanos(),
+        config.proxyProtocol());
     this.connector = new UpstreamConnector(registry, monitor, options.getMaxConnectAttempts(),
-        earlyCloseWindowNanos(passive), queue, new AcceptGate(options.getMaxConnections()),
-        options.getClientTimeout().toNanos());
+        earlyCloseWindowNanos(passive), queue, edge);
     for (Backend backend : config.backends()) {
       configured.add(registry.add(newState(backend)));
     }
@@ -260,13 +264,13 @@ final class ReverseProxyImpl implements ReverseProxy {
       next.setIdleTimeout(before.getIdleTimeout());
     }
     options = next;
-    connector.acceptGate().limit(next.getMaxConnections());
+    connector.edge().acceptGate().limit(next.getMaxConnections());
+    connector.edge().clientTimeoutNanos(next.getClientTimeout().toNanos());
     queue.limits(next.getMaxQueue(), next.getQueueTimeout().toMillis());
     for (BackendStateImpl state : registry.states()) {
       state.defaultMaxConnections(next.getBackendMaxConnections());
     }
-    connector.reconfigure(next.getMaxConnectAttempts(), earlyCloseWindowNanos(passive),
-        next.getClientTimeout().toNanos());
+    connector.reconfigure(next.getMaxConnectAttempts(), earlyCloseWindowNanos(passive));
     queue.drain(); // higher limits serve waiting clients at once
     if (!restart.isEmpty()) {
       log.info("options {} changed but apply only to a new proxy: kept as they were", restart);
@@ -295,8 +299,7 @@ final class ReverseProxyImpl implements ReverseProxy {
     }
     passive = next;
     monitor.update(next);
-    connector.reconfigure(options.getMaxConnectAttempts(), earlyCloseWindowNanos(next),
-        options.getClientTimeout().toNanos());
+    connector.reconfigure(options.getMaxConnectAttempts(), earlyCloseWindowNanos(next));
     return Future.succeededFuture();
   }
 

@@ -21,31 +21,23 @@ public final class UpstreamConnector {
   /** The settings below may change while the proxy runs ({@link #reconfigure}); each connect reads them once. */
   private volatile int maxAttempts;
   private volatile long earlyCloseWindowNanos;
-  private volatile long clientTimeoutNanos;
   private final BackendQueue queue;
-  private final AcceptGate acceptGate;
+  private final Edge edge;
 
   UpstreamConnector(BackendRegistry registry, HealthMonitor monitor, int maxAttempts, long earlyCloseWindowNanos,
-      BackendQueue queue, AcceptGate acceptGate, long clientTimeoutNanos) {
+      BackendQueue queue, Edge edge) {
     this.registry = registry;
     this.monitor = monitor;
     this.maxAttempts = maxAttempts;
     this.earlyCloseWindowNanos = earlyCloseWindowNanos;
     this.queue = queue;
-    this.acceptGate = acceptGate;
-    this.clientTimeoutNanos = clientTimeoutNanos;
+    this.edge = edge;
   }
 
   /** Takes new values of the settings that may change while the proxy runs, for the connections from now on. */
-  void reconfigure(int maxAttempts, long earlyCloseWindowNanos, long clientTimeoutNanos) {
+  void reconfigure(int maxAttempts, long earlyCloseWindowNanos) {
     this.maxAttempts = maxAttempts;
     this.earlyCloseWindowNanos = earlyCloseWindowNanos;
-    this.clientTimeoutNanos = clientTimeoutNanos;
-  }
-
-  /** A client that sends nothing for this long after being let in is closed; 0: never. */
-  public long clientTimeoutNanos() {
-    return clientTimeoutNanos;
   }
 
   /**
@@ -96,11 +88,11 @@ public final class UpstreamConnector {
   }
 
   /**
-   * The proxy-wide limit on client connections: each protocol's server counts its clients here, which stops and
-   * resumes accepting.
+   * What every mode's server applies to its clients around the connector: the proxy-wide connection limit, the client
+   * timeout, the PROXY protocol.
    */
-  public AcceptGate acceptGate() {
-    return acceptGate;
+  public Edge edge() {
+    return edge;
   }
 
   /** Gives back a backend slot (a connect failed, or a connection ended) and serves the queue with it. */

@@ -119,7 +119,7 @@ class ConnectionLimitsIT {
     startProxy(vertx, List.of(echo.backend()), new ReverseProxyOptions().setMaxConnections(10).setEventLoops(2));
     NetClient client = vertx.createNetClient();
     int port = proxy.actualPort();
-    AcceptGate gate = ((ReverseProxyImpl) proxy).connector().acceptGate();
+    AcceptGate gate = ((ReverseProxyImpl) proxy).connector().edge().acceptGate();
 
     List<EchoClient> ten = new ArrayList<>();
     for (int i = 0; i < 10; i++) {

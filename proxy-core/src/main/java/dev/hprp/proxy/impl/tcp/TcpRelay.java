@@ -1,6 +1,9 @@
 package dev.hprp.proxy.impl.tcp;
 
 import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.ProxyProtocolVersion;
+import dev.hprp.proxy.impl.Edge;
+import dev.hprp.proxy.impl.ProxyHeaders;
 import dev.hprp.proxy.impl.Upstream;
 import dev.hprp.proxy.impl.UpstreamConnector;
 import io.vertx.core.Future;
@@ -103,6 +106,9 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
   private ScheduledFuture<?> idleCheck;
   /** Closes the client when nothing is sent either way at first; null when the client timeout is off. */
   private ClientTimeout clientTimeout;
+  /** The client and the address it reached, as a trusted PROXY header told them; null without one. */
+  private SocketAddress proxiedSource;
+  private SocketAddress proxiedDestination;
 
   private TcpRelay(NetSocketInternal client, Settings settings) {
     this.client = client;
@@ -118,22 +124,32 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     Channel channel = client.channelHandlerContext().channel();
     channel.config().setAutoRead(false);
     relay.clientSide.install(client);
-    long clientTimeoutNanos = settings.connector().clientTimeoutNanos();
+    Edge edge = settings.connector().edge();
+    long clientTimeoutNanos = edge.clientTimeoutNanos();
     if (clientTimeoutNanos > 0) {
       relay.clientTimeout = new ClientTimeout(clientTimeoutNanos, channel, HANDLER_NAME);
     }
     // Counted against the proxy-wide limit; beyond it (one accept batch's overshoot) it waits, unread, for a slot.
-    settings.connector().acceptGate().admit(channel, () -> {
+    edge.acceptGate().admit(channel, () -> {
       if (relay.clientTimeout != null) {
         relay.clientTimeout.arm();
       }
-      settings.connector().connect(relay);
+      if (edge.readsProxyHeaderFrom(channel.remoteAddress())) {
+        // The client's real address picks the backend (consistent hashing) and goes on in our own header.
+        ProxyHeaderReader.read(channel, (source, destination) -> {
+          relay.proxiedSource = source;
+          relay.proxiedDestination = destination;
+          settings.connector().connect(relay);
+        });
+      } else {
+        settings.connector().connect(relay);
+      }
     });
   }
 
   @Override
   public SocketAddress clientAddress() {
-    return client.remoteAddress();
+    return proxiedSource != null ? proxiedSource : client.remoteAddress();
   }
 
   @Override
@@ -186,6 +202,12 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     upstreamSide.install((NetSocketInternal) socket);
     if (clientTimeout != null) {
       clientTimeout.watchBackend(upstreamSide.channel(), HANDLER_NAME);
+    }
+    ProxyProtocolVersion sendProxy = settings.connector().edge().sendProxy();
+    if (sendProxy != ProxyProtocolVersion.NONE) {
+      // The backend's first bytes: who the client is, and what it reached (ahead of the client's early bytes).
+      ProxyHeaders.write(upstreamSide.ctx, sendProxy, clientAddress(),
+          proxiedDestination != null ? proxiedDestination : client.localAddress());
     }
     if (!upstreamSide.channel().isActive()) {
       // Closed between connecting and this callback: its channelInactive went by before the handler was there.
