@@ -145,6 +145,16 @@ public interface ReverseProxy {
   Future<Void> updatePassiveHealth(PassiveHealthOptions options);
 
   /**
+   * Loads TLS termination's certificate and key again, from {@code options}' files (the same paths, after a renewal
+   * wrote new files there, or others): connections from now on get the new certificate; open ones keep theirs.
+   *
+   * @return completes once new connections use it; fails with {@link IllegalArgumentException} naming the files when
+   *     they cannot be used (the certificate in use stays), with {@link IllegalStateException} when the proxy was built
+   *     without TLS
+   */
+  Future<Void> updateTls(TlsOptions options);
+
+  /**
    * Clients waiting now for a backend slot: they found every eligible backend at its connection limit (see
    * {@link ReverseProxyOptions#getMaxQueue()}); 0 when no backend has a limit.
    */

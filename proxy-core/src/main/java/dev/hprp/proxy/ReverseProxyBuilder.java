@@ -41,6 +41,15 @@ public interface ReverseProxyBuilder {
   /** Sets the PROXY protocol options (copied): off on both sides unless set. */
   ReverseProxyBuilder proxyProtocol(ProxyProtocolOptions options);
 
+  /**
+   * Terminates TLS on the listening port with {@code options} (copied); off unless set. Its files are read by
+   * {@link #build()}, which fails with {@link IllegalArgumentException} naming them when they cannot be used.
+   */
+  ReverseProxyBuilder tls(TlsOptions options);
+
+  /** Connects to every backend over TLS with {@code options} (copied); off unless set. */
+  ReverseProxyBuilder backendTls(BackendTlsOptions options);
+
   /** Sets listening and connection options (copied). */
   ReverseProxyBuilder with(ReverseProxyOptions options);
 
@@ -49,6 +58,7 @@ public interface ReverseProxyBuilder {
    *
    * @throws IllegalStateException when no backend is set, an address is listed twice, or the passive health
    *     maximum ejection time is below its base time
+   * @throws IllegalArgumentException when a TLS file cannot be read or used, naming it
    */
   ReverseProxy build();
 }

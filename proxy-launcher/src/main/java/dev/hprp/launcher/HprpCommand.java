@@ -2,9 +2,11 @@ package dev.hprp.launcher;
 
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.Durations;
+import dev.hprp.proxy.BackendTlsOptions;
 import dev.hprp.proxy.ProxyProtocolOptions;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
+import dev.hprp.proxy.TlsOptions;
 import dev.hprp.proxy.balancer.Balancer;
 import dev.hprp.proxy.health.HealthCheckOptions;
 import dev.hprp.proxy.health.PassiveHealthOptions;
@@ -14,6 +16,7 @@ import io.vertx.core.transport.Transport;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.net.BindException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -41,7 +44,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
  *
  * <p>Each concern's flags live in a mixin ({@link ListenFlags}, {@link BackendFlags}, {@link HealthFlags},
  * {@link PassiveHealthFlags}, {@link ConnectionFlags}, {@link LimitFlags}, {@link TransportFlags},
- * {@link ProxyProtocolFlags}) that only collects their values.
+ * {@link ProxyProtocolFlags}, {@link TlsFlags}) that only collects their values.
  * {@link #settings()} then applies them in one place, through the core's setters, which validate; a value they refuse
  * is a usage error naming its flag. {@code --help} shows each flag's default from the core's {@code DEFAULT_*}
  * constants.
@@ -88,6 +91,8 @@ final class HprpCommand implements Callable<Integer> {
   private TransportFlags transportFlags = new TransportFlags();
   @Mixin
   private ProxyProtocolFlags proxyProtocolFlags = new ProxyProtocolFlags();
+  @Mixin
+  private TlsFlags tlsFlags = new TlsFlags();
 
   @Option(names = "--verbose", order = 90, description = "Log HPRP at debug level (connections, health probes).")
   private boolean verbose;
@@ -240,10 +245,61 @@ final class HprpCommand implements Callable<Integer> {
         : backendFlags.demo ? HealthFlags.DEMO_CHECK : HealthFlags.DEFAULT_CHECK;
     TransportChoice transport = given(TransportFlags.TRANSPORT)
         ? transportFlags.transport : TransportFlags.DEFAULT_TRANSPORT;
+    Optional<TlsOptions> tls = tls();
+    Optional<BackendTlsOptions> backendTls = backendTls();
+
     // A backend's own connection limit belongs to the file's list: none when --backends replaces it.
     Map<String, Integer> backendLimits = fromFile(BackendFlags.BACKENDS) ? configFile.backendLimits() : Map.of();
     return new Settings(backends, backendFlags.demo, balancer, check, health, passive, options, transport,
-        backendLimits, Optional.ofNullable(configFile).map(ConfigFile::name), proxyProtocol);
+        backendLimits, Optional.ofNullable(configFile).map(ConfigFile::name), proxyProtocol, tls, backendTls);
+  }
+
+  /** TLS termination, when {@code --tls-cert} and {@code --tls-key} are given (one needs the other). */
+  private Optional<TlsOptions> tls() {
+    boolean cert = given(TlsFlags.CERT);
+    boolean key = given(TlsFlags.KEY);
+    if (cert != key) {
+      String missing = cert ? TlsFlags.KEY : TlsFlags.CERT;
+      throw invalid(cert ? TlsFlags.CERT : TlsFlags.KEY, "given without " + missing + " (expected: both)");
+    }
+    if (!cert) {
+      if (given(TlsFlags.CLIENT_CA)) {
+        throw invalid(TlsFlags.CLIENT_CA, "given without " + TlsFlags.CERT + " (expected: with TLS on)");
+      }
+      return Optional.empty();
+    }
+    TlsOptions tls = new TlsOptions(readable(TlsFlags.CERT, tlsFlags.cert), readable(TlsFlags.KEY, tlsFlags.key));
+    if (given(TlsFlags.CLIENT_CA)) {
+      tls.setClientCa(readable(TlsFlags.CLIENT_CA, tlsFlags.clientCa));
+    }
+    return Optional.of(tls);
+  }
+
+  /** TLS to the backends, when {@code --backend-tls}; its other flags need it. */
+  private Optional<BackendTlsOptions> backendTls() {
+    if (!given(TlsFlags.BACKEND_TLS) || !tlsFlags.backendTls) {
+      for (String flag : List.of(TlsFlags.BACKEND_CA, TlsFlags.BACKEND_SNI, TlsFlags.BACKEND_TLS_INSECURE)) {
+        if (given(flag)) {
+          throw invalid(flag, "given without " + TlsFlags.BACKEND_TLS + " (expected: with it)");
+        }
+      }
+      return Optional.empty();
+    }
+    BackendTlsOptions backendTls = new BackendTlsOptions();
+    if (given(TlsFlags.BACKEND_CA)) {
+      backendTls.setCa(readable(TlsFlags.BACKEND_CA, tlsFlags.backendCa));
+    }
+    apply(TlsFlags.BACKEND_SNI, tlsFlags.backendSni, backendTls::setServerName);
+    apply(TlsFlags.BACKEND_TLS_INSECURE, tlsFlags.backendTlsInsecure, backendTls::setInsecure);
+    return Optional.of(backendTls);
+  }
+
+  /** {@code file}, which must be readable; refused naming {@code flag} otherwise. */
+  private Path readable(String flag, Path file) {
+    if (!Files.isReadable(file)) {
+      throw invalid(flag, file + " (expected: a readable PEM file)");
+    }
+    return file;
   }
 
   /** The backends are given, or the demo's are wanted: one of the two. */
@@ -283,6 +339,11 @@ final class HprpCommand implements Callable<Integer> {
     try {
       proxy = settings.builder(vertx, targets).build();
       settings.applyBackendLimits(proxy);
+    } catch (IllegalArgumentException e) {
+      // A TLS file that reads but does not make a certificate and key, or a CA: the message names the files.
+      vertx.close();
+      err.println("hprp: " + oneLine(e.getMessage()));
+      return EXIT_FAILURE;
     } catch (RuntimeException e) {
       vertx.close();
       throw e;
@@ -302,7 +363,8 @@ final class HprpCommand implements Callable<Integer> {
         + ", backends " + targets.stream().map(Backend::toString).collect(Collectors.joining(","))
         + ", transport " + chosen.name() + settings.transport().fallbackReason(chosen) + ", "
         + options.getEventLoops() + " event loop(s)"
-        + settings.configFile().map(name -> ", config " + name).orElse(""));
+        + settings.configFile().map(name -> ", config " + name).orElse("")
+        + (settings.tls().isPresent() ? ", TLS" : "") + (settings.backendTls().isPresent() ? ", TLS to backends" : ""));
     try {
       return serving.serve(running);
     } finally {

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * Applies the config file again to the running proxy (SIGHUP): reads it with the same command line, validates every
  * value as a start would, then applies through the proxy's runtime API what may change live (backends and their
  * weights and limits, the connection limits and queue, the client timeout and connect attempts, active and passive
- * health settings) and reports the settings that need a restart (listening address and port, event loops,
+ * health settings, TLS termination's certificate, read again from its files) and reports the settings that need a
+ * restart (listening address and port, event loops,
  * transport, balancer, connect and idle timeouts, turning active checks on or off), which keep their running values.
  * A file that does not read or validate changes nothing: its error is logged and the proxy serves on as it was.
  *
@@ -57,7 +58,23 @@ final class Reloader {
       log.error(line);
       return line;
     }
+    // The certificate first: a file that does not make one refuses the whole reload, before anything changed.
+    if (started.tls().isPresent() && next.tls().isPresent()) {
+      try {
+        proxy.updateTls(next.tls().get()).await(APPLY_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        String line = "reload of " + file + " refused, the running configuration is kept: " + e.getMessage();
+        log.error(line);
+        return line;
+      }
+    }
     List<String> restart = new ArrayList<>();
+    if (started.tls().isPresent() != next.tls().isPresent()) {
+      restart.add("tls-cert");
+    }
+    if (!next.backendTls().map(Object::toString).equals(started.backendTls().map(Object::toString))) {
+      restart.add("backend-tls");
+    }
     if (next.transport() != started.transport()) {
       restart.add("transport");
     }

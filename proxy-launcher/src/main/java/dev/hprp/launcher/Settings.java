@@ -1,10 +1,12 @@
 package dev.hprp.launcher;
 
 import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.BackendTlsOptions;
 import dev.hprp.proxy.ProxyProtocolOptions;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyBuilder;
 import dev.hprp.proxy.ReverseProxyOptions;
+import dev.hprp.proxy.TlsOptions;
 import dev.hprp.proxy.balancer.Balancer;
 import dev.hprp.proxy.health.HealthCheckOptions;
 import dev.hprp.proxy.health.PassiveHealthOptions;
@@ -28,6 +30,8 @@ import java.util.Optional;
  * @param backendLimits connection limits of backends that have their own (from the config file), by backend id
  * @param configFile  the {@code --config} file read, as named on the command line; empty without one
  * @param proxyProtocol the PROXY protocol on both sides
+ * @param tls         TLS termination; empty without
+ * @param backendTls  TLS to the backends; empty without
  */
 record Settings(
     List<Backend> backends,
@@ -40,7 +44,9 @@ record Settings(
     TransportChoice transport,
     Map<String, Integer> backendLimits,
     Optional<String> configFile,
-    ProxyProtocolOptions proxyProtocol) {
+    ProxyProtocolOptions proxyProtocol,
+    Optional<TlsOptions> tls,
+    Optional<BackendTlsOptions> backendTls) {
 
   /**
    * Gives each backend its connection limit: its own, else {@code --backend-max-connections}; so that a backend whose
@@ -61,6 +67,8 @@ record Settings(
         .passiveHealth(passive)
         .proxyProtocol(proxyProtocol)
         .with(options);
+    tls.ifPresent(builder::tls);
+    backendTls.ifPresent(builder::backendTls);
     healthCheck.check().ifPresentOrElse(check -> builder.healthCheck(check, health), builder::noHealthCheck);
     return builder;
   }

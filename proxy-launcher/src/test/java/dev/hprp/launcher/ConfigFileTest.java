@@ -39,7 +39,20 @@ class ConfigFileTest {
       Map.entry("--queue-timeout", "900ms"), Map.entry("--client-timeout", "0ms"), Map.entry("--event-loops", "3"),
       Map.entry("--transport", "nio"), Map.entry("--verbose", "true"), Map.entry("--send-proxy", "v2"),
       Map.entry("--check-send-proxy", "true"), Map.entry("--accept-proxy", "true"),
-      Map.entry("--trusted-proxies", "10.0.0.0/8,::1"));
+      Map.entry("--trusted-proxies", "10.0.0.0/8,::1"), Map.entry("--tls-cert", tlsFile("server.pem")),
+      Map.entry("--tls-key", tlsFile("server.key")), Map.entry("--tls-client-ca", tlsFile("ca.pem")),
+      Map.entry("--backend-tls", "true"), Map.entry("--backend-ca", tlsFile("ca.pem")),
+      Map.entry("--backend-sni", "api.test"), Map.entry("--backend-tls-insecure", "true"));
+
+  /** Flags that need others: given with them, in the file and on the command line alike. */
+  private static final Map<String, List<String>> COMPANIONS = Map.of(
+      "--tls-cert", List.of("--tls-key"), "--tls-key", List.of("--tls-cert"),
+      "--tls-client-ca", List.of("--tls-cert", "--tls-key"), "--backend-ca", List.of("--backend-tls"),
+      "--backend-sni", List.of("--backend-tls"), "--backend-tls-insecure", List.of("--backend-tls"));
+
+  private static String tlsFile(String name) {
+    return TestData.dir().resolve("tls").resolve("test-only-" + name).toString();
+  }
 
   @TempDir
   Path dir;
@@ -62,10 +75,17 @@ class ConfigFileTest {
           : Flags.defaultOf(option));
       assertThat(value).as("a sample value for %s", flag).isNotNull();
       String key = flag.substring(2);
-      Path file = file((flag.equals("--backends") ? "" : "backends: 127.0.0.1:1\n") + key + ": \"" + value + "\"\n");
-
+      StringBuilder yaml = new StringBuilder(flag.equals("--backends") ? "" : "backends: 127.0.0.1:1\n");
       List<String> flagArgs = new ArrayList<>(flag.equals("--backends") ? List.of() : List.of("--backends",
           "127.0.0.1:1"));
+      for (String companion : COMPANIONS.getOrDefault(flag, List.of())) {
+        yaml.append(companion.substring(2)).append(": \"").append(SAMPLES.get(companion)).append("\"\n");
+        flagArgs.add(companion);
+        if (Flags.spec().findOption(companion).arity().max() > 0) {
+          flagArgs.add(SAMPLES.get(companion));
+        }
+      }
+      Path file = file(yaml + key + ": \"" + value + "\"\n");
       flagArgs.add(flag);
       if (option.arity().max() > 0) {
         flagArgs.add(value);

@@ -2,6 +2,8 @@ package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendListener;
+import dev.hprp.proxy.BackendTlsOptions;
+import dev.hprp.proxy.TlsOptions;
 import dev.hprp.proxy.ProxyProtocolOptions;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.balancer.Balancer;
@@ -16,6 +18,8 @@ import java.util.List;
  *
  * @param backends  the backends configured at build time; later ones come through the runtime API
  * @param healthCheck null when active health checks are off
+ * @param tls         null without TLS termination
+ * @param backendTls  null without TLS to the backends
  */
 record ProxyConfig(
     List<Backend> backends,
@@ -25,5 +29,7 @@ record ProxyConfig(
     PassiveHealthOptions passiveHealthOptions,
     ReverseProxyOptions options,
     List<BackendListener> listeners,
-    ProxyProtocolOptions proxyProtocol) {
+    ProxyProtocolOptions proxyProtocol,
+    TlsOptions tls,
+    BackendTlsOptions backendTls) {
 }

@@ -2,6 +2,8 @@ package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendListener;
+import dev.hprp.proxy.BackendTlsOptions;
+import dev.hprp.proxy.TlsOptions;
 import dev.hprp.proxy.ProxyProtocolOptions;
 import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.ReverseProxy;
@@ -30,6 +32,8 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
   private ReverseProxyOptions options = new ReverseProxyOptions();
   private final List<BackendListener> listeners = new ArrayList<>();
   private ProxyProtocolOptions proxyProtocol = new ProxyProtocolOptions();
+  private TlsOptions tls;
+  private BackendTlsOptions backendTls;
 
   /** Called by {@link ReverseProxy#builder(Vertx)}. */
   public ReverseProxyBuilderImpl(Vertx vertx) {
@@ -95,6 +99,18 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
   }
 
   @Override
+  public ReverseProxyBuilder tls(TlsOptions options) {
+    this.tls = new TlsOptions(Objects.requireNonNull(options, "options"));
+    return this;
+  }
+
+  @Override
+  public ReverseProxyBuilder backendTls(BackendTlsOptions options) {
+    this.backendTls = new BackendTlsOptions(Objects.requireNonNull(options, "options"));
+    return this;
+  }
+
+  @Override
   public ReverseProxy build() {
     if (backends.isEmpty()) {
       throw new IllegalStateException("backends: none set (expected: at least one)");
@@ -118,6 +134,8 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
         new PassiveHealthOptions(passiveHealthOptions),
         new ReverseProxyOptions(options),
         List.copyOf(listeners),
-        new ProxyProtocolOptions(proxyProtocol)));
+        new ProxyProtocolOptions(proxyProtocol),
+        tls == null ? null : new TlsOptions(tls),
+        backendTls == null ? null : new BackendTlsOptions(backendTls)));
   }
 }

@@ -7,6 +7,7 @@ import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.Ranges;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
+import dev.hprp.proxy.TlsOptions;
 import dev.hprp.proxy.health.HealthCheck;
 import dev.hprp.proxy.health.HealthCheckOptions;
 import dev.hprp.proxy.health.PassiveHealthOptions;
@@ -76,8 +77,13 @@ final class ReverseProxyImpl implements ReverseProxy {
     if (config.proxyProtocol().isSendToHealthChecks()) {
       monitor.probeHeader(config.proxyProtocol().getSend());
     }
+    if (config.backendTls() != null && config.backendTls().isInsecure()) {
+      log.warn("TLS to the backends does not verify their certificates (insecure): for tests only");
+    }
     Edge edge = new Edge(new AcceptGate(options.getMaxConnections()), options.getClientTimeout().toNanos(),
-        config.proxyProtocol());
+        config.proxyProtocol(), config.tls() == null ? null : TlsContexts.server(config.tls()),
+        config.backendTls() == null ? null : TlsContexts.client(config.backendTls()),
+        config.backendTls() == null ? null : config.backendTls().getServerName().orElse(null));
     this.connector = new UpstreamConnector(registry, monitor, options.getMaxConnectAttempts(),
         earlyCloseWindowNanos(passive), queue, edge);
     for (Backend backend : config.backends()) {
@@ -300,6 +306,21 @@ final class ReverseProxyImpl implements ReverseProxy {
     passive = next;
     monitor.update(next);
     connector.reconfigure(options.getMaxConnectAttempts(), earlyCloseWindowNanos(next));
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> updateTls(TlsOptions options) {
+    Objects.requireNonNull(options, "options");
+    if (connector.edge().serverTls() == null) {
+      return Future.failedFuture(new IllegalStateException("tls: off (expected: a proxy built with TLS)"));
+    }
+    try {
+      connector.edge().serverTls(TlsContexts.server(options));
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    log.info("TLS certificate {} loaded for new connections", options.getCertificate());
     return Future.succeededFuture();
   }
 

@@ -20,6 +20,8 @@ import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
@@ -59,6 +61,8 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
 
   /** Name of the relay's handler in each socket's pipeline. */
   private static final String HANDLER_NAME = "hprp-relay";
+  /** Name of TLS termination's handler in the client's pipeline. */
+  private static final String TLS_HANDLER_NAME = "hprp-tls";
 
   /** Sends a FIN once what was written before has been flushed; on a failed flush the socket is closing anyway. */
   private static final ChannelFutureListener SHUTDOWN_OUTPUT = flushed -> {
@@ -74,6 +78,20 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
    * request. The socket keeps its own shutdown state, so the channel still reports its output shut.
    */
   private static void shutdownOutput(Channel channel) {
+    SslHandler tls = channel.pipeline().get(SslHandler.class);
+    if (tls != null) {
+      // Over TLS the end of a direction is a close_notify alert: a FIN under it would cut the record stream short.
+      // The FIN follows once the alert is out.
+      tls.closeOutbound().addListener(sent -> shutdownSocket(channel));
+      return;
+    }
+    shutdownSocket(channel);
+  }
+
+  private static void shutdownSocket(Channel channel) {
+    if (!channel.isActive()) {
+      return;
+    }
     if (channel instanceof UnixChannel unix && unix.fd() instanceof Socket socket) {
       try {
         socket.shutdown(false, true);
@@ -125,6 +143,13 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     channel.config().setAutoRead(false);
     relay.clientSide.install(client);
     Edge edge = settings.connector().edge();
+    SslContext tls = edge.serverTls();
+    SslHandler tlsHandler = tls == null ? null : tls.newHandler(channel.alloc());
+    if (tlsHandler != null) {
+      // Before the relay's handler (and the client timeout's): it sees decrypted bytes. A PROXY header is read
+      // before it, at the very head.
+      channel.pipeline().addBefore(HANDLER_NAME, TLS_HANDLER_NAME, tlsHandler);
+    }
     long clientTimeoutNanos = edge.clientTimeoutNanos();
     if (clientTimeoutNanos > 0) {
       relay.clientTimeout = new ClientTimeout(clientTimeoutNanos, channel, HANDLER_NAME);
@@ -134,17 +159,36 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
       if (relay.clientTimeout != null) {
         relay.clientTimeout.arm();
       }
+      // A backend is picked once the client is known: after its PROXY header and its TLS handshake, if any.
+      Runnable connect = tlsHandler == null ? () -> settings.connector().connect(relay)
+          : () -> afterHandshake(channel, tlsHandler, () -> settings.connector().connect(relay));
       if (edge.readsProxyHeaderFrom(channel.remoteAddress())) {
         // The client's real address picks the backend (consistent hashing) and goes on in our own header.
         ProxyHeaderReader.read(channel, (source, destination) -> {
           relay.proxiedSource = source;
           relay.proxiedDestination = destination;
-          settings.connector().connect(relay);
+          connect.run();
         });
       } else {
-        settings.connector().connect(relay);
+        connect.run();
       }
     });
+  }
+
+  /**
+   * Reads until the client's TLS handshake is done, then runs {@code next} with reading off again. A handshake that
+   * fails (TLS 1.1, a client certificate refused, its timeout) closes the client: the SslHandler does.
+   */
+  private static void afterHandshake(Channel channel, SslHandler tls, Runnable next) {
+    tls.handshakeFuture().addListener(handshake -> {
+      if (handshake.isSuccess()) {
+        channel.config().setAutoRead(false);
+        next.run();
+      } else if (log.isDebugEnabled()) {
+        log.debug("{}: TLS handshake failed: {}", channel.remoteAddress(), handshake.cause().toString());
+      }
+    });
+    channel.config().setAutoRead(true);
   }
 
   @Override
@@ -154,7 +198,11 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
 
   @Override
   public Future<NetSocket> dial(Backend backend) {
-    return settings.netClient().connect(backend.port(), backend.host());
+    Future<NetSocket> connecting = settings.netClient().connect(backend.port(), backend.host());
+    Edge edge = settings.connector().edge();
+    SslContext tls = edge.backendTls();
+    return tls == null ? connecting : connecting.compose(socket -> BackendTls.handshake(socket, tls,
+        edge.backendServerName(backend.host()), backend.port()));
   }
 
   @Override
@@ -228,6 +276,8 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     lastActivityNanos = System.nanoTime();
     scheduleIdleCheck(settings.idleTimeoutNanos());
     clientSide.channel().config().setAutoRead(upstreamSide.channel().isWritable());
+    // What a TLS backend sent right after its handshake, held until now, goes to the client.
+    BackendTls.release((NetSocketInternal) socket);
   }
 
   private void scheduleIdleCheck(long delayNanos) {
