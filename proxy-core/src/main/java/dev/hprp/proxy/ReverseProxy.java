@@ -192,7 +192,32 @@ public interface ReverseProxy {
   Future<Void> updateBackends(List<Backend> desired, Duration drainTimeout);
 
   /**
-   * Stops accepting, closes every relayed connection and stops health checks.
+   * Whether it takes new connections: true from the moment {@link #start()} has completed until
+   * {@link #shutdown(Duration)} or {@link #close()} is called. What a readiness probe reports, together with
+   * {@link #backends()}.
+   */
+  boolean accepting();
+
+  /**
+   * Drains and closes the proxy: stops accepting at once (new connections are refused), lets the open connections
+   * finish on their own for at most {@code timeout}, then closes those still open (their records say
+   * {@link EndState#DRAIN_TIMEOUT}), stops health checks and releases everything, as {@link #close()}.
+   *
+   * <pre>{@code
+   * int cut = proxy.shutdown(Duration.ofSeconds(30)).await();
+   * }</pre>
+   *
+   * @param timeout how long open connections may go on, 0 to 7 days; {@link Duration#ZERO} closes them at once
+   * @return completes when every connection is closed and the proxy is closed, with the number of connections that
+   *     were still open at the deadline and were closed (0 when all finished in time); fails only with
+   *     {@link IllegalArgumentException} for a timeout out of range. Once a shutdown or close has begun, a later call
+   *     waits for that one, whatever its timeout
+   */
+  Future<Integer> shutdown(Duration timeout);
+
+  /**
+   * Stops accepting, closes every relayed connection and stops health checks: a {@link #shutdown(Duration)} with no
+   * time to drain.
    *
    * @return completes when everything is closed; never fails; calling it again returns the same future
    */

@@ -4,12 +4,24 @@ import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.BackendTlsOptions;
 import dev.hprp.proxy.ProxyProtocolOptions;
+import dev.hprp.proxy.Ranges;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.TlsOptions;
 import dev.hprp.proxy.balancer.Balancer;
 import dev.hprp.proxy.health.HealthCheckOptions;
 import dev.hprp.proxy.health.PassiveHealthOptions;
+import dev.hprp.proxy.metrics.HprpMetrics;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.transport.Transport;
@@ -18,6 +30,8 @@ import java.io.Writer;
 import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -43,7 +57,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * The {@code hprp} command: flags in, a running proxy out.
  *
  * <p>Each concern's flags live in a mixin ({@link ListenFlags}, {@link BackendFlags}, {@link HealthFlags},
- * {@link PassiveHealthFlags}, {@link ConnectionFlags}, {@link LimitFlags}, {@link TransportFlags},
+ * {@link PassiveHealthFlags}, {@link ConnectionFlags}, {@link LimitFlags}, {@link TransportFlags}, {@link AdminFlags},
  * {@link ProxyProtocolFlags}, {@link TlsFlags}) that only collects their values.
  * {@link #settings()} then applies them in one place, through the core's setters, which validate; a value they refuse
  * is a usage error naming its flag. {@code --help} shows each flag's default from the core's {@code DEFAULT_*}
@@ -58,8 +72,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
     description = "A TCP reverse proxy: spreads client connections over backends, with health checks.%n",
     footer = {
         "%nDurations are a whole number and a unit: 200ms, 2s, 1m, 1h, 7d.",
-        "Exit codes: 0 after --help or --version; 1 when the proxy cannot start (port in use); 2 for a bad flag; "
-            + "143 (SIGTERM) or 130 (Ctrl-C) after a clean shutdown."})
+        "Exit codes: 0 after --help or --version, or after SIGTERM or Ctrl-C once every connection finished within "
+            + "--drain-timeout; 1 when the proxy cannot start (port in use); 2 for a bad flag; 143 (SIGTERM) or 130 "
+            + "(Ctrl-C) when the drain timeout cut connections, or at once on a second signal."})
 final class HprpCommand implements Callable<Integer> {
 
   static final int EXIT_FAILURE = 1;
@@ -68,7 +83,7 @@ final class HprpCommand implements Callable<Integer> {
   /** What {@code --help} shows for each flag not given, by flag; the core's own defaults wherever it has one. */
   private static final Map<String, String> DEFAULTS = Stream.of(ListenFlags.DEFAULTS, BackendFlags.DEFAULTS,
           HealthFlags.DEFAULTS, PassiveHealthFlags.DEFAULTS, ConnectionFlags.DEFAULTS, LimitFlags.DEFAULTS,
-          TransportFlags.DEFAULTS, ProxyProtocolFlags.DEFAULTS)
+          TransportFlags.DEFAULTS, AdminFlags.DEFAULTS, ProxyProtocolFlags.DEFAULTS)
       .flatMap(defaults -> defaults.entrySet().stream())
       .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
 
@@ -89,6 +104,8 @@ final class HprpCommand implements Callable<Integer> {
   private LimitFlags limitFlags = new LimitFlags();
   @Mixin
   private TransportFlags transportFlags = new TransportFlags();
+  @Mixin
+  private AdminFlags adminFlags = new AdminFlags();
   @Mixin
   private ProxyProtocolFlags proxyProtocolFlags = new ProxyProtocolFlags();
   @Mixin
@@ -251,7 +268,8 @@ final class HprpCommand implements Callable<Integer> {
     // A backend's own connection limit belongs to the file's list: none when --backends replaces it.
     Map<String, Integer> backendLimits = fromFile(BackendFlags.BACKENDS) ? configFile.backendLimits() : Map.of();
     return new Settings(backends, backendFlags.demo, balancer, check, health, passive, options, transport,
-        backendLimits, Optional.ofNullable(configFile).map(ConfigFile::name), proxyProtocol, tls, backendTls);
+        adminSettings(), backendLimits, Optional.ofNullable(configFile).map(ConfigFile::name), proxyProtocol, tls,
+        backendTls);
   }
 
   /** TLS termination, when {@code --tls-cert} and {@code --tls-key} are given (one needs the other). */
@@ -314,6 +332,47 @@ final class HprpCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * The admin endpoint's, the access log's and the drain's settings. An admin endpoint that is not on loopback needs a
+   * token: it can add, drain and remove backends.
+   */
+  private AdminSettings adminSettings() {
+    Integer port = given(AdminFlags.ADMIN_PORT)
+        ? parse(AdminFlags.ADMIN_PORT, () -> Ranges.check("port", adminFlags.adminPort, 0, 65535)) : null;
+    String host = given(AdminFlags.ADMIN_HOST) ? adminFlags.adminHost : AdminFlags.DEFAULT_ADMIN_HOST;
+    boolean loopback = parse(AdminFlags.ADMIN_HOST, () -> isLoopback(host));
+    String token = given(AdminFlags.ADMIN_TOKEN) ? parse(AdminFlags.ADMIN_TOKEN, () -> checkToken(adminFlags.adminToken))
+        : null;
+    Duration drainTimeout = given(AdminFlags.DRAIN_TIMEOUT) ? parse(AdminFlags.DRAIN_TIMEOUT,
+        () -> Ranges.check("drainTimeout", adminFlags.drainTimeout, Duration.ZERO, AdminFlags.MAX_DRAIN_TIMEOUT))
+        : AdminFlags.DEFAULT_DRAIN_TIMEOUT;
+    if (port != null && !loopback && token == null) {
+      throw new ParameterException(spec.commandLine(), AdminFlags.ADMIN_HOST + " " + host + " is not a loopback "
+          + "address, and the admin endpoint can change backends (expected: " + AdminFlags.ADMIN_TOKEN
+          + " as well, or a loopback " + AdminFlags.ADMIN_HOST + ")");
+    }
+    return new AdminSettings(port, host, loopback, token, adminFlags.accessLog, drainTimeout);
+  }
+
+  private static boolean isLoopback(String host) {
+    if (host.isBlank()) {
+      throw new IllegalArgumentException("host: must not be blank");
+    }
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("host: '" + host + "' is not a known address");
+    }
+  }
+
+  /** A token goes in an HTTP header: visible ASCII, no spaces. */
+  private static String checkToken(String token) {
+    if (token.isEmpty() || !token.chars().allMatch(c -> c > ' ' && c < 127)) {
+      throw new IllegalArgumentException("token: must be one or more visible ASCII characters, no spaces");
+    }
+    return token;
+  }
+
   @Override
   public Integer call() throws Exception {
     checkBackends();
@@ -348,9 +407,11 @@ final class HprpCommand implements Callable<Integer> {
       vertx.close();
       throw e;
     }
-    Reloader reloader = settings.configFile().isPresent()
-        ? new Reloader(spec.commandLine().getParseResult().originalArgs(), settings, proxy) : null;
-    RunningProxy running = new RunningProxy(vertx, proxy, reloader);
+    AdminSettings admin = settings.admin();
+    RunningProxy running = new RunningProxy(vertx, proxy, admin.drainTimeout());
+    if (settings.configFile().isPresent()) {
+      running.reloader(new Reloader(spec.commandLine().getParseResult().originalArgs(), settings, proxy));
+    }
     try {
       running.proxy().start().await();
     } catch (Exception e) {
@@ -358,17 +419,55 @@ final class HprpCommand implements Callable<Integer> {
       err.println("hprp: " + listenFailure(e));
       return EXIT_FAILURE;
     }
+    if (admin.enabled()) {
+      try {
+        startAdmin(vertx, running, admin);
+      } catch (Exception e) {
+        running.close();
+        err.println("hprp: " + listenFailure(e, AdminFlags.ADMIN_PORT, hostPort(admin.host(), admin.port())));
+        return EXIT_FAILURE;
+      }
+    }
     out.println("hprp " + Version.hprp() + " listening on " + hostPort(options.getHost(), running.port())
         + ", mode TCP, balancer " + settings.balancer() + ", health check " + settings.healthCheck().text()
         + ", backends " + targets.stream().map(Backend::toString).collect(Collectors.joining(","))
         + ", transport " + chosen.name() + settings.transport().fallbackReason(chosen) + ", "
         + options.getEventLoops() + " event loop(s)"
+        + (admin.enabled() ? ", admin on http://" + hostPort(admin.host(), running.adminPort()) : "")
         + settings.configFile().map(name -> ", config " + name).orElse("")
         + (settings.tls().isPresent() ? ", TLS" : "") + (settings.backendTls().isPresent() ? ", TLS to backends" : ""));
     try {
       return serving.serve(running);
     } finally {
       running.close();
+    }
+  }
+
+  /**
+   * Starts the admin endpoint: a Prometheus registry with HPRP's meters and the JVM's and the process's, served with
+   * the backends API and the probes on a port of its own.
+   */
+  private static void startAdmin(Vertx vertx, RunningProxy running, AdminSettings admin) throws Exception {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    HprpMetrics metrics = new HprpMetrics(running.proxy());
+    metrics.bindTo(registry);
+    JvmGcMetrics gc = new JvmGcMetrics();
+    for (MeterBinder binder : List.of(new ClassLoaderMetrics(), new JvmMemoryMetrics(), gc, new JvmThreadMetrics(),
+        new ProcessorMetrics(), new UptimeMetrics(), new FileDescriptorMetrics())) {
+      binder.bindTo(registry);
+    }
+    AdminServer server = new AdminServer(running.proxy(), registry, admin);
+    server.reloadWith(running::reload);
+    AutoCloseable binding = () -> {
+      gc.close();
+      metrics.close();
+      registry.close();
+    };
+    try {
+      running.admin(server, server.start(vertx).await(), binding);
+    } catch (Exception e) {
+      binding.close();
+      throw e;
     }
   }
 
@@ -464,11 +563,14 @@ final class HprpCommand implements Callable<Integer> {
   }
 
   private String listenFailure(Throwable e) {
-    String address = hostPort(settings.options().getHost(), settings.options().getPort());
+    return listenFailure(e, ListenFlags.PORT, hostPort(settings.options().getHost(), settings.options().getPort()));
+  }
+
+  private static String listenFailure(Throwable e, String portFlag, String address) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof BindException || String.valueOf(t.getMessage()).contains("Address already in use")) {
         return "cannot listen on " + address + ": address already in use (is another server running there? "
-            + "try another --port)";
+            + "try another " + portFlag + ")";
       }
     }
     return "cannot listen on " + address + ": " + oneLine(String.valueOf(e.getMessage()));

@@ -1,20 +1,27 @@
 package dev.hprp.launcher;
 
+import dev.hprp.proxy.BackendStatus;
+import dev.hprp.proxy.Durations;
 import java.io.PrintWriter;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * Entry point of the {@code hprp} command: parses the flags, starts the proxy and serves until SIGTERM or Ctrl-C,
- * when a shutdown hook closes the proxy and then Vert.x, each within a bounded time.
+ * then drains it for at most {@code --drain-timeout} and closes it and Vert.x; a second signal exits at once. SIGHUP
+ * reloads the {@code --config} file.
  *
  * <pre>{@code
  * java -jar hprp.jar --port 8080 --backends "localhost:3001,localhost:3002,localhost:3003"
  * }</pre>
  *
- * <p>Exit codes: 0 after {@code --help} or {@code --version}; 1 when the proxy cannot start (port in use); 2 for a
- * bad flag, with one line on stderr naming it; after a signal, the JVM's 128 + signal (143 for SIGTERM, 130 for
- * Ctrl-C). The start-up line and the shutdown line go to stdout, logs to stderr.
+ * <p>Exit codes: 0 after {@code --help} or {@code --version}, or after a signal once every connection finished
+ * within the drain timeout; 1 when the proxy cannot start (port in use); 2 for a bad flag, with one line on stderr
+ * naming it; 128 + the signal (143 for SIGTERM, 130 for Ctrl-C) when the drain timeout cut connections, or at once on
+ * a second signal. The start-up, draining and stopped lines go to stdout, logs to stderr.
  */
 public final class Main {
 
@@ -51,30 +58,47 @@ public final class Main {
   }
 
   /**
-   * Registers the shutdown hook and waits for it. The JVM halts when the hook ends (exit code 128 + signal), so
-   * this thread only has to stay alive until then.
+   * Serves until SIGTERM or SIGINT, then drains: the proxy stops accepting at once, open connections go on for at
+   * most {@code --drain-timeout} while the admin endpoint answers ({@code /readyz} with 503), then everything closes.
+   * A second signal during the drain exits at once. The signals are taken over from the JVM (which would otherwise
+   * start its shutdown at the first), through {@code sun.misc.Signal}, the JDK's supported way to handle them
+   * (module jdk.unsupported).
+   *
+   * @return 0 when every connection finished within the drain timeout; 128 + the signal's number when some were cut
    */
+  @SuppressWarnings("restriction")
   private static int serveUntilSignalled(RunningProxy running, PrintWriter out, PrintWriter err)
       throws InterruptedException {
-    try {
-      // SIGHUP reloads the config file, as for HAProxy and nginx (the JVM would otherwise exit on it).
-      Signal.handle(new Signal("HUP"), signal -> running.reload());
-    } catch (IllegalArgumentException e) {
-      err.println("hprp: no SIGHUP here (" + e.getMessage() + "): the config file is read at start only");
-    }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      long start = System.nanoTime();
-      boolean clean = running.close();
-      long millis = (System.nanoTime() - start) / 1_000_000;
-      if (clean) {
-        out.println("hprp stopped: proxy and Vert.x closed in " + millis + " ms");
-      } else {
-        err.println("hprp: stopped after " + millis + " ms without a clean close (see the log above)");
+    // SIGHUP reloads the config file, as for HAProxy and nginx (the JVM would otherwise exit on it); on its own
+    // thread, so that a reload never holds up the drain.
+    Signal.handle(new Signal("HUP"), hangUp -> running.reload());
+    BlockingQueue<Signal> received = new LinkedBlockingQueue<>();
+    AtomicBoolean signalled = new AtomicBoolean();
+    SignalHandler handler = signal -> {
+      if (signalled.getAndSet(true)) {
+        err.println("hprp: second SIG" + signal.getName() + " during the drain: exiting at once");
+        Runtime.getRuntime().halt(128 + signal.getNumber());
       }
-      stopped.countDown();
-    }, "hprp-shutdown"));
-    stopped.await();
-    return 0;
+      received.add(signal);
+    };
+    Signal.handle(new Signal("TERM"), handler);
+    Signal.handle(new Signal("INT"), handler);
+    Signal signal = received.take();
+    int open = running.proxy().backends().stream().mapToInt(BackendStatus::activeConnections).sum();
+    out.println("hprp draining: SIG" + signal.getName() + " received, stopped accepting; " + open
+        + " connection(s) open, drain timeout " + Durations.format(running.drainTimeout()));
+    long start = System.nanoTime();
+    RunningProxy.Drained drained = running.drain();
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    if (drained.cut() == 0) {
+      out.println("hprp stopped: drained in " + millis + " ms, every connection finished; proxy and Vert.x closed");
+    } else {
+      out.println("hprp stopped: drain timeout " + Durations.format(running.drainTimeout()) + " over, "
+          + drained.cut() + " connection(s) cut; proxy and Vert.x closed after " + millis + " ms");
+    }
+    if (!drained.clean()) {
+      err.println("hprp: stopped after " + millis + " ms without a clean close (see the log above)");
+    }
+    return drained.cut() == 0 ? 0 : 128 + signal.getNumber();
   }
 }

@@ -2,7 +2,6 @@ package dev.hprp.launcher;
 
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.ReverseProxy;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -28,8 +27,6 @@ final class Reloader {
 
   private static final Logger log = LoggerFactory.getLogger(Reloader.class);
 
-  /** How long a backend that left the file may keep its open connections before they are closed. */
-  static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
   private static final long APPLY_TIMEOUT_SECONDS = 30;
 
   private final List<String> args;
@@ -84,6 +81,14 @@ final class Reloader {
     if (next.demo() != started.demo()) {
       restart.add("demo");
     }
+    AdminSettings admin = next.admin();
+    AdminSettings startedAdmin = started.admin();
+    if (!Objects.equals(admin.port(), startedAdmin.port()) || !admin.host().equals(startedAdmin.host())
+        || !Objects.equals(admin.token(), startedAdmin.token())
+        || admin.accessLog() != startedAdmin.accessLog()
+        || !admin.drainTimeout().equals(startedAdmin.drainTimeout())) {
+      restart.add("the admin flags");
+    }
     if (!next.proxyProtocol().toString().equals(started.proxyProtocol().toString())) {
       restart.add("the PROXY protocol flags");
     }
@@ -100,7 +105,7 @@ final class Reloader {
       }
       if (!next.demo() && !started.demo()) {
         // Added backends are in the registry when this returns, so their limits can be set; the removals drain on.
-        proxy.updateBackends(next.backends(), DRAIN_TIMEOUT).onFailure(e ->
+        proxy.updateBackends(next.backends(), next.admin().drainTimeout()).onFailure(e ->
             log.error("reload of {}: updating the backends failed: {}", file, e.getMessage()));
         next.applyBackendLimits(proxy);
       }

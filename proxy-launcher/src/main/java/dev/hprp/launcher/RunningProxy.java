@@ -10,8 +10,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A started proxy and the {@code Vertx} the launcher created for it. Thread-safe; {@link #close()} does its work
- * once, whoever calls it first (the shutdown hook, or the command after a test's serving returns).
+ * A started proxy, its admin endpoint (when on) and the {@code Vertx} the launcher created for them. Thread-safe;
+ * {@link #drain()} and {@link #close()} do their work once, whoever calls first (the signal handling, or the command
+ * after a test's serving returns).
  */
 final class RunningProxy {
 
@@ -20,34 +21,50 @@ final class RunningProxy {
 
   private static final Logger log = LoggerFactory.getLogger(RunningProxy.class);
 
-  private final Vertx vertx;
-  private final ReverseProxy proxy;
-  /** Null without a config file. */
-  private final Reloader reloader;
-  private Boolean closedCleanly;
-
-  RunningProxy(Vertx vertx, ReverseProxy proxy) {
-    this(vertx, proxy, null);
+  /**
+   * What a drain came to.
+   *
+   * @param cut   connections still open at the deadline, closed then
+   * @param clean whether the proxy and Vert.x closed within their time
+   */
+  record Drained(int cut, boolean clean) {
   }
 
-  RunningProxy(Vertx vertx, ReverseProxy proxy, Reloader reloader) {
+  private final Vertx vertx;
+  private final ReverseProxy proxy;
+  private final Duration drainTimeout;
+  private AdminServer admin;
+  private int adminPort = -1;
+  private AutoCloseable metrics;
+  private Drained drained;
+  /** Reads the config file again; null without one. */
+  private volatile Reloader reloader;
+
+  RunningProxy(Vertx vertx, ReverseProxy proxy, Duration drainTimeout) {
     this.vertx = vertx;
     this.proxy = proxy;
+    this.drainTimeout = drainTimeout;
+  }
+
+  /** Sets what {@link #reload()} does: read the config file again and apply it. */
+  void reloader(Reloader reloader) {
     this.reloader = reloader;
   }
 
   /**
-   * Reads the config file again and applies what changed (SIGHUP); see {@link Reloader}. Any thread but an event loop.
+   * Reads the config file again and applies what changed (SIGHUP, {@code POST /reload}); see {@link Reloader}. Any
+   * thread but an event loop.
    *
    * @return the line logged: what was applied, kept or refused
    */
   String reload() {
-    if (reloader == null) {
+    Reloader current = reloader;
+    if (current == null) {
       String line = "reload asked, but there is no --config file to read: nothing changed";
       log.warn(line);
       return line;
     }
-    return reloader.reload();
+    return current.reload();
   }
 
   ReverseProxy proxy() {
@@ -59,20 +76,71 @@ final class RunningProxy {
     return proxy.actualPort();
   }
 
-  /**
-   * Closes the proxy, then Vert.x (and with it the demo backends), waiting at most {@link #CLOSE_TIMEOUT} for each.
-   *
-   * @return whether both closed within their time
-   */
-  synchronized boolean close() {
-    if (closedCleanly == null) {
-      // Proxy first: it undeploys its servers and stops health checks while Vert.x can still run them.
-      closedCleanly = await("proxy", proxy.close()) & await("Vert.x", vertx.close());
-    }
-    return closedCleanly;
+  /** The admin endpoint's port; -1 when it is off. */
+  synchronized int adminPort() {
+    return adminPort;
   }
 
-  private static boolean await(String what, Future<Void> closing) {
+  /** How long {@link #drain()} lets connections go on. */
+  Duration drainTimeout() {
+    return drainTimeout;
+  }
+
+  /** The admin endpoint, listening on {@code port}, and the metrics it serves, closed with the rest. */
+  synchronized void admin(AdminServer server, int port, AutoCloseable binding) {
+    this.admin = server;
+    this.adminPort = port;
+    this.metrics = binding;
+  }
+
+  /**
+   * Drains the proxy for at most {@link #drainTimeout()} (it stops accepting at once; the admin endpoint answers
+   * throughout, {@code /readyz} with 503), then closes the admin endpoint and Vert.x.
+   */
+  synchronized Drained drain() {
+    if (drained == null) {
+      int cut;
+      boolean clean = true;
+      try {
+        cut = proxy.shutdown(drainTimeout).await(drainTimeout.plus(CLOSE_TIMEOUT));
+      } catch (TimeoutException e) {
+        log.warn("proxy did not close within {} of its drain timeout", Durations.format(CLOSE_TIMEOUT));
+        cut = proxy.backends().stream().mapToInt(status -> status.activeConnections()).sum();
+        clean = false;
+      }
+      drained = new Drained(cut, closeTheRest() & clean);
+    }
+    return drained;
+  }
+
+  /**
+   * Closes the proxy at once, then the admin endpoint and Vert.x (and with it the demo backends), waiting at most
+   * {@link #CLOSE_TIMEOUT} for each.
+   *
+   * @return whether all closed within their time
+   */
+  synchronized boolean close() {
+    if (drained == null) {
+      // Proxy first: it undeploys its servers and stops health checks while Vert.x can still run them.
+      boolean proxyClosed = await("proxy", proxy.close());
+      drained = new Drained(0, closeTheRest() & proxyClosed);
+    }
+    return drained.clean();
+  }
+
+  private boolean closeTheRest() {
+    boolean clean = admin == null || await("admin endpoint", admin.close());
+    if (metrics != null) {
+      try {
+        metrics.close();
+      } catch (Exception e) {
+        log.warn("metrics did not close", e);
+      }
+    }
+    return await("Vert.x", vertx.close()) & clean;
+  }
+
+  private static boolean await(String what, Future<?> closing) {
     try {
       closing.await(CLOSE_TIMEOUT);
       return true;

@@ -27,6 +27,7 @@ import java.util.Optional;
  * @param passive     passive health
  * @param options     listening and connection options
  * @param transport   the I/O transport chosen
+ * @param admin       the admin endpoint, the access log and the drain
  * @param backendLimits connection limits of backends that have their own (from the config file), by backend id
  * @param configFile  the {@code --config} file read, as named on the command line; empty without one
  * @param proxyProtocol the PROXY protocol on both sides
@@ -42,6 +43,7 @@ record Settings(
     PassiveHealthOptions passive,
     ReverseProxyOptions options,
     TransportChoice transport,
+    AdminSettings admin,
     Map<String, Integer> backendLimits,
     Optional<String> configFile,
     ProxyProtocolOptions proxyProtocol,
@@ -69,6 +71,9 @@ record Settings(
         .with(options);
     tls.ifPresent(builder::tls);
     backendTls.ifPresent(builder::backendTls);
+    if (admin.accessLog()) {
+      builder.onConnection(AccessLog::write);
+    }
     healthCheck.check().ifPresentOrElse(check -> builder.healthCheck(check, health), builder::noHealthCheck);
     return builder;
   }

@@ -42,7 +42,9 @@ class ConfigFileTest {
       Map.entry("--trusted-proxies", "10.0.0.0/8,::1"), Map.entry("--tls-cert", tlsFile("server.pem")),
       Map.entry("--tls-key", tlsFile("server.key")), Map.entry("--tls-client-ca", tlsFile("ca.pem")),
       Map.entry("--backend-tls", "true"), Map.entry("--backend-ca", tlsFile("ca.pem")),
-      Map.entry("--backend-sni", "api.test"), Map.entry("--backend-tls-insecure", "true"));
+      Map.entry("--backend-sni", "api.test"), Map.entry("--backend-tls-insecure", "true"),
+      Map.entry("--admin-port", "9901"), Map.entry("--admin-host", "127.0.0.2"), Map.entry("--admin-token", "t0ken"),
+      Map.entry("--access-log", "true"), Map.entry("--drain-timeout", "7s"));
 
   /** Flags that need others: given with them, in the file and on the command line alike. */
   private static final Map<String, List<String>> COMPANIONS = Map.of(

@@ -4,6 +4,7 @@ import dev.hprp.proxy.BackendEvent;
 import dev.hprp.proxy.BackendListener;
 import io.vertx.core.Context;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +22,17 @@ final class BackendEvents {
 
   BackendEvents(Context context, List<BackendListener> listeners) {
     this.context = context;
-    this.listeners = listeners;
+    this.listeners = new CopyOnWriteArrayList<>(listeners);
+  }
+
+  /** Adds a listener told of the events emitted from now on (the metrics binder follows backends so). */
+  void add(BackendListener listener) {
+    listeners.add(listener);
+  }
+
+  /** Removes a listener added by {@link #add}. */
+  void remove(BackendListener listener) {
+    listeners.remove(listener);
   }
 
   /** Queues {@code event} for every listener; any thread. */

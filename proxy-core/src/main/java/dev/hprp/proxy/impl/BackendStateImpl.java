@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
 
 /**
  * One backend for as long as it is in the proxy, from its addition to the end of its removal: its configuration,
@@ -20,7 +21,7 @@ import java.util.concurrent.atomic.LongAdder;
  * the weight and the membership flags are written under the registry's or the monitor's lock and read by anyone;
  * {@link #tracker} is the monitor's alone.
  */
-final class BackendStateImpl implements BackendState {
+final class BackendStateImpl implements BackendState, BackendCounters {
 
   /** The backend with its current weight; replaced, never mutated, by {@link BackendRegistry#setWeight}. */
   private volatile Backend backend;
@@ -29,6 +30,10 @@ final class BackendStateImpl implements BackendState {
   private final LongAdder failedConnects = new LongAdder();
   final LongAdder bytesToBackend = new LongAdder();
   final LongAdder bytesFromBackend = new LongAdder();
+  /** Passive ejections since it was added; written under the health monitor's lock. */
+  final LongAdder ejections = new LongAdder();
+  /** Told each successful connect's duration in nanoseconds (a metrics timer); null when nobody listens. */
+  private volatile LongConsumer connectTimer;
   /** Passive health: failed connects since the last success; read on every connect, so kept apart from the lock. */
   final AtomicInteger consecutiveConnectFailures = new AtomicInteger();
   /** The relayed connections, so that a removal can close those still open at its drain timeout. */
@@ -76,7 +81,8 @@ final class BackendStateImpl implements BackendState {
     return backend;
   }
 
-  String id() {
+  @Override
+  public String id() {
     return backend.id();
   }
 
@@ -93,8 +99,44 @@ final class BackendStateImpl implements BackendState {
     return adminState;
   }
 
-  boolean eligible() {
+  @Override
+  public boolean eligible() {
     return eligible;
+  }
+
+  @Override
+  public long totalConnections() {
+    return total.sum();
+  }
+
+  @Override
+  public long failedConnects() {
+    return failedConnects.sum();
+  }
+
+  @Override
+  public long bytesToBackend() {
+    return bytesToBackend.sum();
+  }
+
+  @Override
+  public long bytesFromBackend() {
+    return bytesFromBackend.sum();
+  }
+
+  @Override
+  public long ejections() {
+    return ejections.sum();
+  }
+
+  @Override
+  public void connectTimer(LongConsumer timer) {
+    this.connectTimer = timer;
+  }
+
+  /** The connect-duration hook, or null. */
+  LongConsumer connectTimer() {
+    return connectTimer;
   }
 
   boolean selectable() {

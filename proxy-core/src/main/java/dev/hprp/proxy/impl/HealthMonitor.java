@@ -267,6 +267,7 @@ final class HealthMonitor {
       tracker.ejections = 0;
     }
     tracker.ejections++;
+    state.ejections.increment();
     Duration time = passive.getBaseEjectionTime().multipliedBy(tracker.ejections);
     if (time.compareTo(passive.getMaxEjectionTime()) > 0) {
       time = passive.getMaxEjectionTime();

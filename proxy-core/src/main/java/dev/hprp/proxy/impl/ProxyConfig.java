@@ -5,6 +5,7 @@ import dev.hprp.proxy.BackendListener;
 import dev.hprp.proxy.BackendTlsOptions;
 import dev.hprp.proxy.TlsOptions;
 import dev.hprp.proxy.ProxyProtocolOptions;
+import dev.hprp.proxy.ConnectionListener;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.balancer.Balancer;
 import dev.hprp.proxy.health.HealthCheck;
@@ -31,5 +32,6 @@ record ProxyConfig(
     List<BackendListener> listeners,
     ProxyProtocolOptions proxyProtocol,
     TlsOptions tls,
-    BackendTlsOptions backendTls) {
+    BackendTlsOptions backendTls,
+    List<ConnectionListener> connectionListeners) {
 }

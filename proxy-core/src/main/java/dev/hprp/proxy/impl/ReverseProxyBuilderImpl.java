@@ -5,6 +5,7 @@ import dev.hprp.proxy.BackendListener;
 import dev.hprp.proxy.BackendTlsOptions;
 import dev.hprp.proxy.TlsOptions;
 import dev.hprp.proxy.ProxyProtocolOptions;
+import dev.hprp.proxy.ConnectionListener;
 import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyBuilder;
@@ -34,6 +35,7 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
   private ProxyProtocolOptions proxyProtocol = new ProxyProtocolOptions();
   private TlsOptions tls;
   private BackendTlsOptions backendTls;
+  private final List<ConnectionListener> connectionListeners = new ArrayList<>();
 
   /** Called by {@link ReverseProxy#builder(Vertx)}. */
   public ReverseProxyBuilderImpl(Vertx vertx) {
@@ -87,6 +89,12 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
   }
 
   @Override
+  public ReverseProxyBuilder onConnection(ConnectionListener listener) {
+    connectionListeners.add(Objects.requireNonNull(listener, "listener"));
+    return this;
+  }
+
+  @Override
   public ReverseProxyBuilder with(ReverseProxyOptions options) {
     this.options = new ReverseProxyOptions(Objects.requireNonNull(options, "options"));
     return this;
@@ -136,6 +144,7 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
         List.copyOf(listeners),
         new ProxyProtocolOptions(proxyProtocol),
         tls == null ? null : new TlsOptions(tls),
-        backendTls == null ? null : new BackendTlsOptions(backendTls)));
+        backendTls == null ? null : new BackendTlsOptions(backendTls),
+        List.copyOf(connectionListeners)));
   }
 }

@@ -2,6 +2,7 @@ package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendAdminState;
+import dev.hprp.proxy.BackendListener;
 import dev.hprp.proxy.BackendStatus;
 import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.Ranges;
@@ -42,6 +43,9 @@ final class ReverseProxyImpl implements ReverseProxy {
    * binds its own. A negative port is Vert.x's way to say "one ephemeral port shared by every server using this
    * number", so each proxy asked for port 0 takes a number of its own.
    */
+  /** How much longer than the drain's own timeout Vert.x is given before it closes client sockets itself. */
+  private static final Duration DRAIN_BACKSTOP = Duration.ofSeconds(5);
+
   private static final AtomicInteger EPHEMERAL_GROUPS = new AtomicInteger(1_000_000);
 
   private final Vertx vertx;
@@ -54,18 +58,25 @@ final class ReverseProxyImpl implements ReverseProxy {
   private ReverseProxyOptions options;
   /** The passive health options in force. Guarded by {@code this}. */
   private PassiveHealthOptions passive;
+  private final Connections connections;
+  private final BackendEvents events;
+  private final ProxyInternals internals = new ProxyInternals(this);
   /** The backends configured at build time, admitted by {@link #start()}. */
   private final List<BackendStateImpl> configured = new ArrayList<>();
   private final List<TcpServerVerticle> servers = new CopyOnWriteArrayList<>();
   private Future<Void> started;
+  /** Completes with the connections cut at the deadline; set once by the first shutdown or close. */
+  private Future<Integer> shutdown;
   private Future<Void> closed;
+  private volatile boolean accepting;
   private volatile int actualPort = -1;
   private String deploymentId;
 
   ReverseProxyImpl(Vertx vertx, ProxyConfig config) {
     this.vertx = vertx;
     this.config = config;
-    BackendEvents events = new BackendEvents(vertx.getOrCreateContext(), config.listeners());
+    this.events = new BackendEvents(vertx.getOrCreateContext(), config.listeners());
+    this.connections = new Connections(config.connectionListeners());
     this.registry = new BackendRegistry(vertx, config.balancer(), events);
     this.monitor = new HealthMonitor(vertx, registry, events, config.healthCheck(), config.healthCheckOptions(),
         config.passiveHealthOptions());
@@ -85,7 +96,7 @@ final class ReverseProxyImpl implements ReverseProxy {
         config.backendTls() == null ? null : TlsContexts.client(config.backendTls()),
         config.backendTls() == null ? null : config.backendTls().getServerName().orElse(null));
     this.connector = new UpstreamConnector(registry, monitor, options.getMaxConnectAttempts(),
-        earlyCloseWindowNanos(passive), queue, edge);
+        earlyCloseWindowNanos(passive), queue, edge, connections);
     for (Backend backend : config.backends()) {
       configured.add(registry.add(newState(backend)));
     }
@@ -101,7 +112,7 @@ final class ReverseProxyImpl implements ReverseProxy {
 
   @Override
   public synchronized Future<Void> start() {
-    if (closed != null) {
+    if (shutdown != null) {
       return Future.failedFuture(new IllegalStateException("proxy closed"));
     }
     if (started == null) {
@@ -126,6 +137,7 @@ final class ReverseProxyImpl implements ReverseProxy {
         .map(id -> {
           synchronized (this) {
             deploymentId = id;
+            accepting = shutdown == null;
           }
           actualPort = servers.get(0).actualPort();
           log.info("listening on {}:{} with {} event loop(s), {} transport; balancer {}, backends {}",
@@ -133,6 +145,33 @@ final class ReverseProxyImpl implements ReverseProxy {
               config.balancer(), registry.states());
           return null;
         });
+  }
+
+  ProxyInternals internals() {
+    return internals;
+  }
+
+  /** The proxy's client connections: counts, records, the drain. */
+  Connections connections() {
+    return connections;
+  }
+
+  /** Every backend present, being removed ones included. */
+  List<BackendStateImpl> states() {
+    return registry.states();
+  }
+
+  /** The backend with {@code id} while it is present, or null. */
+  BackendStateImpl find(String id) {
+    return registry.find(id);
+  }
+
+  void addListener(BackendListener listener) {
+    events.add(listener);
+  }
+
+  void removeListener(BackendListener listener) {
+    events.remove(listener);
   }
 
   /** The connector every server of this proxy uses; for tests that drive it without sockets. */
@@ -415,7 +454,7 @@ final class ReverseProxyImpl implements ReverseProxy {
   }
 
   private synchronized boolean isClosed() {
-    return closed != null;
+    return shutdown != null;
   }
 
   private static <T> Future<T> closedFailure() {
@@ -423,14 +462,82 @@ final class ReverseProxyImpl implements ReverseProxy {
   }
 
   @Override
+  public boolean accepting() {
+    return accepting;
+  }
+
+  @Override
+  public Future<Integer> shutdown(Duration timeout) {
+    try {
+      Ranges.check("timeout", timeout, Duration.ZERO, Duration.ofDays(7));
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    return beginShutdown(timeout);
+  }
+
+  @Override
   public synchronized Future<Void> close() {
     if (closed == null) {
-      monitor.close();
-      Future<Void> afterStart = started == null ? Future.succeededFuture()
-          : started.transform(ar -> Future.<Void>succeededFuture());
-      closed = afterStart.compose(v -> undeploy()).transform(ar -> Future.<Void>succeededFuture());
+      closed = beginShutdown(Duration.ZERO).mapEmpty();
     }
     return closed;
+  }
+
+  /**
+   * Stops accepting now; once the start (if any) has settled, drains for at most {@code timeout}, then stops health
+   * checks and undeploys the servers. Done once: later calls get the first one's future.
+   */
+  private synchronized Future<Integer> beginShutdown(Duration timeout) {
+    if (shutdown == null) {
+      accepting = false;
+      connections.refuse();
+      Future<Void> afterStart = started == null ? Future.succeededFuture()
+          : started.transform(ar -> Future.<Void>succeededFuture());
+      shutdown = afterStart.compose(v -> drain(timeout))
+          .transform(ar -> {
+            monitor.close();
+            return undeploy().transform(closedAr -> Future.succeededFuture(ar.succeeded() ? ar.result() : 0));
+          });
+    }
+    return shutdown;
+  }
+
+  /**
+   * Stops every server accepting and waits for the open connections to finish; at {@code timeout} closes those still
+   * open (and any still connecting, as soon as its connect settles).
+   *
+   * @return completes once no client connection is left, with the number still open at the deadline
+   */
+  private Future<Integer> drain(Duration timeout) {
+    List<Future<Void>> steps = new ArrayList<>();
+    for (TcpServerVerticle server : servers) {
+      // Vert.x closes what is left at its own timeout: later than ours, a backstop that should never act.
+      steps.add(server.shutdown(timeout.plus(DRAIN_BACKSTOP)));
+    }
+    Future<Void> idle = connections.awaitIdle();
+    steps.add(idle);
+    int[] cut = {0};
+    if (!idle.isComplete()) {
+      log.info("draining: {} connection(s) open, deadline {}", connections.active(), Durations.format(timeout));
+    }
+    Runnable deadline = () -> {
+      int open = connections.kill();
+      if (open > 0) {
+        cut[0] = open;
+        log.info("drain timeout {} over: closing {} connection(s)", Durations.format(timeout), open);
+        for (BackendStateImpl state : registry.states()) {
+          state.abortAll();
+        }
+      }
+    };
+    if (timeout.isZero()) {
+      deadline.run();
+    } else if (!idle.isComplete()) {
+      long timer = vertx.setTimer(timeout.toMillis(), id -> deadline.run());
+      idle.onComplete(ar -> vertx.cancelTimer(timer));
+    }
+    return Future.join(steps).transform(ar -> Future.succeededFuture(cut[0]));
   }
 
   private synchronized Future<Void> undeploy() {

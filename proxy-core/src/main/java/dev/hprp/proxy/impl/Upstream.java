@@ -1,12 +1,20 @@
 package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.ConnectionRecord;
+import dev.hprp.proxy.EndState;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.net.SocketAddress;
 import java.net.ConnectException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +38,14 @@ public abstract class Upstream {
         }
       };
 
+  /** What the record says of a connect that succeeded as the backend began leaving (the client went elsewhere). */
+  private static final Exception LEAVING = new IllegalStateException("backend began leaving while connecting") {
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this; // shared, and never thrown
+    }
+  };
+
   final UpstreamConnector connector;
   /** Backends that failed for this client, in order; null until the first failure. */
   private BackendStateImpl[] tried;
@@ -40,6 +56,16 @@ public abstract class Upstream {
   /** The backend has shown the connection works (it sent a byte), or the early-close check is off. */
   boolean confirmed;
   private boolean released;
+  /** When the current connect attempt began. */
+  long dialNanos;
+  /** Bytes of this connection each way. */
+  private long sent;
+  private long received;
+  /** Only when recording: the backend sent its first byte, and when. */
+  private boolean firstByte;
+  private long firstByteNanos;
+  /** Only when recording: the attempts that failed, in order; null until the first. */
+  List<ConnectionRecord.Attempt> failures;
 
   private Upstream(UpstreamConnector connector) {
     this.connector = connector;
@@ -57,6 +83,7 @@ public abstract class Upstream {
 
   /** Counts {@code bytes} relayed from the client to the backend. */
   public void sentToBackend(long bytes) {
+    sent += bytes;
     backend.bytesToBackend.add(bytes);
   }
 
@@ -65,10 +92,56 @@ public abstract class Upstream {
    * good to passive health, so call it before {@link #release}.
    */
   public void receivedFromBackend(long bytes) {
+    received += bytes;
     backend.bytesFromBackend.add(bytes);
-    if (!confirmed) {
-      confirmed = true;
-      connector.monitor().connectSucceeded(backend);
+    if (!firstByte) {
+      firstByte = true;
+      if (connector.connections().recording()) {
+        firstByteNanos = System.nanoTime();
+      }
+      if (!confirmed) {
+        confirmed = true;
+        connector.monitor().connectSucceeded(backend);
+      }
+    }
+  }
+
+  /**
+   * The record of this client's connection, once it has ended; call only when
+   * {@link Connections#recording() recording}.
+   *
+   * @param client     the client's address
+   * @param startNanos when the client was accepted ({@link System#nanoTime()})
+   * @param end        how it ended
+   * @param request    HTTP mode's request, null in TCP mode
+   */
+  public ConnectionRecord record(SocketAddress client, long startNanos, EndState end,
+      ConnectionRecord.Request request) {
+    long now = System.nanoTime();
+    List<ConnectionRecord.Attempt> all = new ArrayList<>(attempts);
+    if (failures != null) {
+      all.addAll(failures);
+    }
+    Backend accepted = null;
+    Duration connectTime = null;
+    if (backend != null) {
+      accepted = backend.backend();
+      all.add(new ConnectionRecord.Attempt(accepted, Duration.ofNanos(connectedNanos - dialNanos), null));
+      connectTime = Duration.ofNanos(connectedNanos - startNanos);
+    }
+    return new ConnectionRecord(client, Instant.now().minusNanos(now - startNanos), all, accepted, sent, received,
+        connectTime, !firstByte ? null : Duration.ofNanos(firstByteNanos - startNanos),
+        Duration.ofNanos(now - startNanos), end, request);
+  }
+
+  /** Notes a failed attempt for the record, when recording. */
+  void failedAttempt(BackendStateImpl state, Throwable cause) {
+    if (connector.connections().recording()) {
+      if (failures == null) {
+        failures = new ArrayList<>(2);
+      }
+      failures.add(new ConnectionRecord.Attempt(state.backend(), Duration.ofNanos(System.nanoTime() - dialNanos),
+          cause));
     }
   }
 
@@ -152,6 +225,7 @@ public abstract class Upstream {
 
     void next() {
       if (!attempt.wanted()) {
+        attempt.abandoned();
         return;
       }
       BackendStateImpl pick = attempts < connector.maxAttempts() ? connector.registry().select(attempt, this) : null;
@@ -177,6 +251,7 @@ public abstract class Upstream {
     private void dial(BackendStateImpl state) {
       candidate = state;
       attempts++;
+      dialNanos = System.nanoTime();
       attempt.dial(state.backend()).onComplete(this);
     }
 
@@ -187,6 +262,7 @@ public abstract class Upstream {
           dial(state);
         } else {
           connector.releaseSlot(state);
+          attempt.abandoned();
         }
       });
     }
@@ -196,6 +272,8 @@ public abstract class Upstream {
       onContext(() -> {
         if (attempt.wanted()) {
           attempt.failed(attempts);
+        } else {
+          attempt.abandoned();
         }
       });
     }
@@ -207,6 +285,8 @@ public abstract class Upstream {
       }
       if (attempt.wanted()) {
         attempt.queueTimedOut(attempts);
+      } else {
+        attempt.abandoned();
       }
     }
 
@@ -226,6 +306,7 @@ public abstract class Upstream {
         if (LocalFailures.isLocal(ar.cause())) {
           // Not the backend's doing: no health verdict, and another backend would fail the same way.
           LocalFailures.warn(log, attempt.clientAddress() + ": connect to " + state, ar.cause());
+          failedAttempt(state, ar.cause());
           attempt.failed(attempts);
           return;
         }
@@ -234,6 +315,7 @@ public abstract class Upstream {
         if (log.isDebugEnabled()) {
           log.debug("{}: connect to {} failed: {}", attempt.clientAddress(), state, ar.cause().getMessage());
         }
+        failedAttempt(state, ar.cause());
         markTried(state);
         next();
         return;
@@ -247,6 +329,7 @@ public abstract class Upstream {
         }
         connector.releaseSlot(state);
         attempt.discard(ar.result());
+        failedAttempt(state, LEAVING);
         markTried(state);
         next();
         return;
@@ -254,6 +337,10 @@ public abstract class Upstream {
       backend = state;
       connected = true;
       connectedNanos = System.nanoTime();
+      LongConsumer timer = state.connectTimer();
+      if (timer != null) {
+        timer.accept(connectedNanos - dialNanos);
+      }
       if (connector.earlyCloseWindowNanos() == 0) {
         confirmed = true;
         connector.monitor().connectSucceeded(state);

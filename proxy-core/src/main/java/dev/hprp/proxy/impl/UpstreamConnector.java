@@ -23,15 +23,17 @@ public final class UpstreamConnector {
   private volatile long earlyCloseWindowNanos;
   private final BackendQueue queue;
   private final Edge edge;
+  private final Connections connections;
 
   UpstreamConnector(BackendRegistry registry, HealthMonitor monitor, int maxAttempts, long earlyCloseWindowNanos,
-      BackendQueue queue, Edge edge) {
+      BackendQueue queue, Edge edge, Connections connections) {
+    this.connections = connections;
+    this.queue = queue;
+    this.edge = edge;
     this.registry = registry;
     this.monitor = monitor;
     this.maxAttempts = maxAttempts;
     this.earlyCloseWindowNanos = earlyCloseWindowNanos;
-    this.queue = queue;
-    this.edge = edge;
   }
 
   /** Takes new values of the settings that may change while the proxy runs, for the connections from now on. */
@@ -53,6 +55,17 @@ public final class UpstreamConnector {
 
     /** Whether a backend is still wanted; false once the client has gone, which ends the attempts. */
     boolean wanted();
+
+    /**
+     * Called first, before any other method, with the handle that {@link #connected} will receive too: what a
+     * protocol that records its connections reads the attempts from, whichever way the connection ends.
+     */
+    default void started(Upstream upstream) {
+    }
+
+    /** The attempts stopped because {@link #wanted()} turned false: the client is gone. */
+    default void abandoned() {
+    }
 
     /** A backend accepted: relay between the client and {@code connection}; release {@code upstream} when done. */
     void connected(Upstream upstream, C connection);
@@ -84,7 +97,14 @@ public final class UpstreamConnector {
 
   /** Starts connecting for one client; the outcome goes to {@code attempt}. */
   public <C> void connect(Attempt<C> attempt) {
-    new Upstream.Connecting<>(this, attempt).next();
+    Upstream.Connecting<C> upstream = new Upstream.Connecting<>(this, attempt);
+    attempt.started(upstream);
+    upstream.next();
+  }
+
+  /** The proxy's client connections: counts, records, the drain. */
+  public Connections connections() {
+    return connections;
   }
 
   /**

@@ -27,6 +27,7 @@ final class LauncherProcess implements AutoCloseable {
   /** The signal number of SIGINT (Ctrl-C) on Linux. */
   static final int SIGINT = 2;
   private static final Pattern LISTENING = Pattern.compile("listening on [^ ]*:(\\d+),");
+  private static final Pattern ADMIN = Pattern.compile("admin on http://[^ ]*:(\\d+)");
 
   private final Process process;
   private final List<String> out = new ArrayList<>();
@@ -104,6 +105,32 @@ final class LauncherProcess implements AutoCloseable {
     return process.pid();
   }
 
+  /** Sends SIGTERM, without waiting. */
+  void signal() {
+    process.toHandle().destroy();
+  }
+
+  /** Waits at most {@code timeout} for the exit and its last output; returns the exit code. */
+  int awaitExit(long timeout, TimeUnit unit) throws InterruptedException {
+    if (!process.waitFor(timeout, unit)) {
+      process.destroyForcibly();
+      throw new IllegalStateException("hprp did not exit within " + timeout + " " + unit + ": " + output());
+    }
+    for (Thread reader : readers) {
+      reader.join(unit.toMillis(timeout));
+    }
+    return process.exitValue();
+  }
+
+  /** The admin endpoint's port, from the start-up line (call after {@link #awaitPort}). */
+  int adminPort() {
+    Matcher m = ADMIN.matcher(output());
+    if (!m.find()) {
+      throw new IllegalStateException("no admin endpoint on the start-up line: " + output());
+    }
+    return Integer.parseInt(m.group(1));
+  }
+
   /** Sends SIGTERM and waits for the exit and its last output; returns the exit code. */
   int stop(long timeout, TimeUnit unit) throws InterruptedException {
     // Through the handle: Process.destroy() also closes our ends of its pipes, and its last lines would be lost.
@@ -120,18 +147,6 @@ final class LauncherProcess implements AutoCloseable {
       throw new IllegalStateException("kill -s " + name + " " + process.pid() + " failed: "
           + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
     }
-  }
-
-  /** Waits for the exit and the last output; returns the exit code; kills it and throws after the timeout. */
-  int awaitExit(long timeout, TimeUnit unit) throws InterruptedException {
-    if (!process.waitFor(timeout, unit)) {
-      process.destroyForcibly();
-      throw new IllegalStateException("hprp did not exit within " + timeout + " " + unit);
-    }
-    for (Thread reader : readers) {
-      reader.join(unit.toMillis(timeout));
-    }
-    return process.exitValue();
   }
 
   /** Whether process {@code pid} ignores signal number {@code signal} ({@code SigIgn} in its status). */

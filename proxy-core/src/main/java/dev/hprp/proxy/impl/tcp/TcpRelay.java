@@ -4,9 +4,13 @@ import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.ProxyProtocolVersion;
 import dev.hprp.proxy.impl.Edge;
 import dev.hprp.proxy.impl.ProxyHeaders;
+import dev.hprp.proxy.ConnectionRecord;
+import dev.hprp.proxy.EndState;
+import dev.hprp.proxy.impl.Connections;
 import dev.hprp.proxy.impl.Upstream;
 import dev.hprp.proxy.impl.UpstreamConnector;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.net.NetClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -27,7 +31,11 @@ import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +62,11 @@ import org.slf4j.LoggerFactory;
  * the other, which is then closed. A side that fails (a reset, a read or write error) closes both at once, since
  * nothing more can be delivered. No traffic either way for the idle timeout closes both. When both sockets are
  * closed the {@link Upstream} is released, exactly once.
+ *
+ * <p>How it ended ({@link EndState}) is the first decisive event: a FIN or close of either side, a failure of either
+ * side, the idle timeout, an abort at a drain's deadline, or no backend. When both sockets are closed, or no backend
+ * was connected, the proxy's {@link Connections} are told once, with a record when a listener wants one; nothing is
+ * recorded or allocated for it otherwise.
  */
 final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
 
@@ -104,6 +117,14 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
   }
 
   /**
+   * What a client socket is given as its shutdown handler: a proxy's drain ({@code NetServer.shutdown(timeout)})
+   * leaves the relayed connection open, to finish on its own, until the proxy closes it at the deadline; without a
+   * handler Vert.x would close it at once.
+   */
+  private static final Handler<Duration> FINISH_ON_ITS_OWN = remaining -> {
+  };
+
+  /**
    * What every relay of one event loop shares. Immutable.
    *
    * @param netClient        connects to backends on this event loop
@@ -124,23 +145,49 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
   private ScheduledFuture<?> idleCheck;
   /** Closes the client when nothing is sent either way at first; null when the client timeout is off. */
   private ClientTimeout clientTimeout;
+  /** The connector has this client: its callbacks end the relay from now on. */
+  private boolean seeking;
   /** The client and the address it reached, as a trusted PROXY header told them; null without one. */
   private SocketAddress proxiedSource;
   private SocketAddress proxiedDestination;
+  private final Connections connections;
+  /** The connector's handle from the first attempt on, connected or not: what the record is read from. */
+  private Upstream attempts;
+  /** How the relay ended: the first decisive event; null while nothing has. */
+  private EndState end;
+  private boolean finished;
+  /** Only when recording: when the client was accepted, and its address. */
+  private long startNanos;
+  private SocketAddress clientAddress;
 
   private TcpRelay(NetSocketInternal client, Settings settings) {
     this.client = client;
     this.settings = settings;
+    this.connections = settings.connector().connections();
     this.clientSide = new Side(null, true);
   }
 
   /** Takes over an accepted client socket; call in the tick it was accepted, before anything asynchronous. */
   static void start(NetSocket socket, Settings settings) {
     NetSocketInternal client = (NetSocketInternal) socket;
+    Connections connections = settings.connector().connections();
+    if (connections.refusing()) {
+      // Accepted in the instant between the start of a shutdown and the listening socket's close: reset, as a
+      // closed port would answer.
+      client.channelHandlerContext().channel().config().setOption(ChannelOption.SO_LINGER, 0);
+      client.channelHandlerContext().close();
+      return;
+    }
     TcpRelay relay = new TcpRelay(client, settings);
+    relay.connections.opened();
+    if (relay.connections.recording()) {
+      relay.startNanos = System.nanoTime();
+      relay.clientAddress = client.remoteAddress();
+    }
     // No reads until a backend is connected; the handler holds whatever one read already brought in.
     Channel channel = client.channelHandlerContext().channel();
     channel.config().setAutoRead(false);
+    client.shutdownHandler(FINISH_ON_ITS_OWN);
     relay.clientSide.install(client);
     Edge edge = settings.connector().edge();
     SslContext tls = edge.serverTls();
@@ -154,25 +201,45 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     if (clientTimeoutNanos > 0) {
       relay.clientTimeout = new ClientTimeout(clientTimeoutNanos, channel, HANDLER_NAME);
     }
+    // A client that leaves before its backend is sought (held beyond the limit, in its PROXY header or TLS
+    // handshake) ends here; from then on the connector's callbacks end it.
+    channel.closeFuture().addListener(closed -> {
+      if (!relay.seeking) {
+        relay.clientSide.releaseEarly();
+        relay.finish();
+      }
+    });
     // Counted against the proxy-wide limit; beyond it (one accept batch's overshoot) it waits, unread, for a slot.
     edge.acceptGate().admit(channel, () -> {
       if (relay.clientTimeout != null) {
         relay.clientTimeout.arm();
       }
       // A backend is picked once the client is known: after its PROXY header and its TLS handshake, if any.
-      Runnable connect = tlsHandler == null ? () -> settings.connector().connect(relay)
-          : () -> afterHandshake(channel, tlsHandler, () -> settings.connector().connect(relay));
+      Runnable connect = tlsHandler == null ? relay::seek : () -> afterHandshake(channel, tlsHandler, relay::seek);
       if (edge.readsProxyHeaderFrom(channel.remoteAddress())) {
-        // The client's real address picks the backend (consistent hashing) and goes on in our own header.
+        // The client's real address picks the backend (consistent hashing), goes on in our own header and into the
+        // connection's record.
         ProxyHeaderReader.read(channel, (source, destination) -> {
           relay.proxiedSource = source;
           relay.proxiedDestination = destination;
+          if (source != null && relay.connections.recording()) {
+            relay.clientAddress = source;
+          }
           connect.run();
         });
       } else {
         connect.run();
       }
     });
+  }
+
+  /** Hands the client to the connector, which picks, connects and fails over, and ends the relay if it must. */
+  private void seek() {
+    if (!clientSide.channel().isOpen()) {
+      return; // it left meanwhile: its close listener ended the relay
+    }
+    seeking = true;
+    settings.connector().connect(this);
   }
 
   /**
@@ -192,6 +259,11 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
   }
 
   @Override
+  public void started(Upstream upstream) {
+    attempts = upstream;
+  }
+
+  @Override
   public SocketAddress clientAddress() {
     return proxiedSource != null ? proxiedSource : client.remoteAddress();
   }
@@ -207,8 +279,16 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
 
   @Override
   public boolean wanted() {
-    // A client that left having sent nothing needs no backend.
-    return clientSide.open || clientSide.early != null;
+    // A client that left having sent nothing needs no backend; nor does any client once the drain's deadline passed.
+    return (clientSide.open || clientSide.early != null) && !connections.killed();
+  }
+
+  @Override
+  public void abandoned() {
+    endAs(connections.killed() ? EndState.DRAIN_TIMEOUT : EndState.CLIENT_CLOSED);
+    clientSide.releaseEarly();
+    clientSide.close();
+    finish();
   }
 
   @Override
@@ -216,8 +296,10 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     if (log.isDebugEnabled()) {
       log.debug("{}: no backend accepted after {} attempt(s); closing", client.remoteAddress(), attempts);
     }
+    end = EndState.REFUSED;
     clientSide.releaseEarly();
     clientSide.close();
+    finish();
   }
 
   @Override
@@ -225,8 +307,10 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     if (log.isDebugEnabled()) {
       log.debug("{}: queue timeout: every backend stayed at its connection limit; closing", client.remoteAddress());
     }
+    end = EndState.QUEUE_TIMEOUT;
     clientSide.releaseEarly();
     clientSide.close();
+    finish();
   }
 
   @Override
@@ -237,8 +321,11 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
   @Override
   public void abort() {
     clientSide.channel().eventLoop().execute(() -> {
+      endAs(EndState.DRAIN_TIMEOUT);
       clientSide.close();
-      upstreamSide.close();
+      if (upstreamSide != null) {
+        upstreamSide.close();
+      }
     });
   }
 
@@ -261,6 +348,14 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
       // Closed between connecting and this callback: its channelInactive went by before the handler was there.
       clientSide.releaseEarly();
       upstreamSide.closed();
+      return;
+    }
+    if (connections.killed()) {
+      // The drain's deadline passed while this one was connecting.
+      endAs(EndState.DRAIN_TIMEOUT);
+      clientSide.releaseEarly();
+      clientSide.close();
+      upstreamSide.close();
       return;
     }
     // Relayed even when the client already left: what it sent before closing is still delivered, then the
@@ -294,6 +389,7 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
       log.debug("{} <-> {}: idle for {} ms; closing", client.remoteAddress(), upstream.backend(),
           TimeUnit.NANOSECONDS.toMillis(settings.idleTimeoutNanos()));
     }
+    endAs(EndState.IDLE_TIMEOUT);
     clientSide.close();
     upstreamSide.close();
   }
@@ -310,6 +406,31 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     if (log.isDebugEnabled()) {
       log.debug("{} <-> {}: closed", client.remoteAddress(), upstream.backend());
     }
+    finish();
+  }
+
+  /** Notes how the relay ended, unless something decided it already. */
+  private void endAs(EndState state) {
+    if (end == null) {
+      end = state;
+    }
+  }
+
+  /** The relay is over: tells the proxy's connections once, with its record when one is wanted. */
+  private void finish() {
+    if (finished) {
+      return;
+    }
+    finished = true;
+    EndState state = end != null ? end : EndState.CLIENT_CLOSED;
+    ConnectionRecord record = null;
+    if (connections.recording()) {
+      // A client that left before a backend was sought has no attempts: its record says so.
+      record = attempts != null ? attempts.record(clientAddress, startNanos, state, null)
+          : new ConnectionRecord(clientAddress, Instant.now().minusNanos(System.nanoTime() - startNanos), List.of(),
+              null, 0, 0, null, null, Duration.ofNanos(System.nanoTime() - startNanos), state, null);
+    }
+    connections.closed(record);
   }
 
   /** Notes which side ended first, for passive health's view of a backend that hangs up at once. */
@@ -408,6 +529,7 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
       if (event instanceof ChannelInputShutdownEvent) {
         inputEnded = true;
+        endAs(towardBackend ? EndState.CLIENT_CLOSED : EndState.BACKEND_CLOSED);
         ended(this);
         if (peer != null) {
           forwardEnd();
@@ -439,6 +561,7 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
             : upstream.backend(), cause.toString());
       }
       failed = true;
+      endAs(towardBackend ? EndState.CLIENT_RESET : EndState.BACKEND_RESET);
       ended(this);
       close();
       if (peer != null) {
@@ -458,6 +581,7 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
         return;
       }
       open = false;
+      endAs(towardBackend ? EndState.CLIENT_CLOSED : EndState.BACKEND_CLOSED);
       ended(this);
       if (peer != null) {
         endPeer();

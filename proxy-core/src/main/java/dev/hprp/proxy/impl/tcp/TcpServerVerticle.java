@@ -8,6 +8,7 @@ import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
+import java.time.Duration;
 
 /**
  * TCP mode on one event loop: an accepting server and the client that connects backends, both on this verticle's
@@ -43,6 +44,14 @@ public final class TcpServerVerticle extends VerticleBase {
             .setAcceptBacklog(4096))
         .connectHandler(socket -> TcpRelay.start(socket, settings));
     return server.listen();
+  }
+
+  /**
+   * Stops accepting at once; relayed connections go on (each client socket has a shutdown handler) until they end or
+   * {@code timeout} is over, when Vert.x closes what is left.
+   */
+  public Future<Void> shutdown(Duration timeout) {
+    return server.shutdown(timeout);
   }
 
   /** The bound port; valid once started. */

@@ -1,0 +1,117 @@
+package dev.hprp.proxy.impl;
+
+import dev.hprp.proxy.ConnectionListener;
+import dev.hprp.proxy.ConnectionRecord;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client connections of one proxy, whatever the mode: how many were accepted and are open, the listeners of
+ * their records, and the drain's state. Each protocol calls {@link #opened()} once per accepted client and
+ * {@link #closed} once when it has ended.
+ *
+ * <p>Thread-safe and lock-free: called from every event loop.
+ */
+public final class Connections {
+
+  private static final Logger log = LoggerFactory.getLogger(Connections.class);
+
+  private final LongAdder accepted = new LongAdder();
+  private final AtomicInteger active = new AtomicInteger();
+  /** Null when nobody listens, so that no record is built (checked once per connection). */
+  private final ConnectionListener journal;
+  /** Set when a drain begins; completed once no connection is left. */
+  private volatile Promise<Void> idle;
+  /** A shutdown has begun: a client accepted from now on is turned away at once. */
+  private volatile boolean refusing;
+  /** The drain's deadline has passed: connections still open, and those still connecting, are closed. */
+  private volatile boolean killed;
+
+  Connections(List<ConnectionListener> listeners) {
+    this.journal = listeners.isEmpty() ? null : listeners.size() == 1 ? listeners.get(0) : record -> {
+      for (ConnectionListener listener : listeners) {
+        listener.onConnection(record);
+      }
+    };
+  }
+
+  /** A client connection was accepted. */
+  public void opened() {
+    accepted.increment();
+    active.incrementAndGet();
+  }
+
+  /**
+   * A client connection has ended; {@code record} (null when {@link #recording()} is false) goes to the listeners.
+   */
+  public void closed(ConnectionRecord record) {
+    if (record != null) {
+      try {
+        journal.onConnection(record);
+      } catch (RuntimeException e) {
+        log.warn("connection listener {} failed on {}", journal, record, e);
+      }
+    }
+    if (active.decrementAndGet() == 0) {
+      Promise<Void> drained = idle;
+      if (drained != null) {
+        drained.tryComplete();
+      }
+    }
+  }
+
+  /** Whether a listener wants a {@link ConnectionRecord} of each connection. */
+  public boolean recording() {
+    return journal != null;
+  }
+
+  /** Client connections accepted since start. */
+  public long accepted() {
+    return accepted.sum();
+  }
+
+  /** Client connections open now: connecting or relayed. */
+  public int active() {
+    return active.get();
+  }
+
+  /** Whether the drain's deadline has passed: whatever is still open or connecting is to be closed. */
+  public boolean killed() {
+    return killed;
+  }
+
+  /**
+   * Whether a client accepted now must be turned away: a shutdown has begun, and its listening sockets may not be
+   * closed yet.
+   */
+  public boolean refusing() {
+    return refusing;
+  }
+
+  /** A shutdown has begun: no new client is relayed from now on. */
+  void refuse() {
+    refusing = true;
+  }
+
+  /** Begins waiting for the last connection; completes once none is open (at once when none is). */
+  Future<Void> awaitIdle() {
+    Promise<Void> drained = Promise.promise();
+    idle = drained;
+    // Read after publishing the promise: either this sees the last close, or that close sees the promise.
+    if (active.get() == 0) {
+      drained.tryComplete();
+    }
+    return drained.future();
+  }
+
+  /** The deadline has passed; returns the number of connections still open. */
+  int kill() {
+    killed = true;
+    return active.get();
+  }
+}

@@ -1,0 +1,206 @@
+package dev.hprp.proxy.metrics;
+
+import dev.hprp.proxy.BackendEvent;
+import dev.hprp.proxy.BackendListener;
+import dev.hprp.proxy.ReverseProxy;
+import dev.hprp.proxy.impl.BackendCounters;
+import dev.hprp.proxy.impl.ProxyInternals;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Binds a proxy's counters to a Micrometer {@link MeterRegistry}: the very counters the balancers and
+ * {@link ReverseProxy#backends()} read, read when the registry is scraped, so the relay does no extra work. Backends
+ * added or removed at runtime get or lose their meters.
+ *
+ * <pre>{@code
+ * HprpMetrics metrics = new HprpMetrics(proxy);
+ * metrics.bindTo(meterRegistry);   // e.g. a PrometheusMeterRegistry
+ * ...
+ * metrics.close();                 // removes the meters
+ * }</pre>
+ *
+ * <p>The meters, as Prometheus shows them (each backend's with the tag {@code backend="host:port"}, IPv6 addresses
+ * bracketed):
+ * <table>
+ *   <caption>Meters</caption>
+ *   <tr><th>Prometheus name</th><th>Type</th><th>What</th></tr>
+ *   <tr><td>{@code hprp_connections_accepted_total}</td><td>counter</td><td>client connections accepted</td></tr>
+ *   <tr><td>{@code hprp_connections_active}</td><td>gauge</td><td>client connections open (connecting or
+ *       relayed)</td></tr>
+ *   <tr><td>{@code hprp_queue_waiting}</td><td>gauge</td><td>client connections waiting for a backend slot (every
+ *       eligible backend at its connection limit)</td></tr>
+ *   <tr><td>{@code hprp_backend_up}</td><td>gauge</td><td>1 when the backend takes new connections (UP and enabled),
+ *       else 0</td></tr>
+ *   <tr><td>{@code hprp_backend_connections_active}</td><td>gauge</td><td>connections relayed to it now</td></tr>
+ *   <tr><td>{@code hprp_backend_connections_total}</td><td>counter</td><td>connections relayed to it</td></tr>
+ *   <tr><td>{@code hprp_backend_connect_failures_total}</td><td>counter</td><td>failed connect attempts</td></tr>
+ *   <tr><td>{@code hprp_backend_bytes_sent_total}</td><td>counter</td><td>bytes relayed from clients to it</td></tr>
+ *   <tr><td>{@code hprp_backend_bytes_received_total}</td><td>counter</td><td>bytes relayed from it to
+ *       clients</td></tr>
+ *   <tr><td>{@code hprp_backend_ejections_total}</td><td>counter</td><td>passive health ejections</td></tr>
+ *   <tr><td>{@code hprp_backend_connect_duration_seconds}</td><td>histogram</td><td>time of each successful
+ *       connect</td></tr>
+ * </table>
+ *
+ * <p>Thread-safe. Binds to one registry (a {@code CompositeMeterRegistry} serves several).
+ */
+public final class HprpMetrics implements MeterBinder, AutoCloseable {
+
+  /** The connect-duration histogram's buckets: from a loopback connect to a connect timeout. */
+  private static final Duration[] CONNECT_BUCKETS = {
+      Duration.ofNanos(250_000), Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofMillis(2),
+      Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
+      Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+      Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
+
+  private final ProxyInternals proxy;
+  private final BackendListener follower = this::onEvent;
+  /** Guarded by this: the registry bound to; null before binding and after closing. */
+  private MeterRegistry registry;
+  private boolean closed;
+  private final List<Meter> proxyMeters = new ArrayList<>();
+  /** Guarded by this: each backend's meters, by id. */
+  private final Map<String, BackendMeters> backends = new HashMap<>();
+
+  /** The meters of one backend, reading one state object. */
+  private record BackendMeters(BackendCounters counters, List<Meter> meters) {
+  }
+
+  /**
+   * Metrics of {@code proxy}, not yet bound.
+   *
+   * @param proxy built by {@link ReverseProxy#builder}; never null
+   * @throws IllegalArgumentException when {@code proxy} is another implementation
+   */
+  public HprpMetrics(ReverseProxy proxy) {
+    this.proxy = ProxyInternals.of(proxy);
+  }
+
+  /**
+   * Registers the proxy's meters and those of each backend present, and follows backends from now on.
+   *
+   * @throws IllegalStateException when already bound, or closed
+   */
+  @Override
+  public synchronized void bindTo(MeterRegistry registry) {
+    Objects.requireNonNull(registry, "registry");
+    if (closed || this.registry != null) {
+      throw new IllegalStateException(closed ? "metrics closed"
+          : "already bound to a registry (expected: one; a CompositeMeterRegistry serves several)");
+    }
+    this.registry = registry;
+    proxyMeters.add(FunctionCounter.builder("hprp.connections.accepted", proxy, ProxyInternals::acceptedConnections)
+        .description("Client connections accepted")
+        .register(registry));
+    proxyMeters.add(Gauge.builder("hprp.connections.active", proxy, ProxyInternals::activeConnections)
+        .description("Client connections open, connecting or relayed")
+        .register(registry));
+    proxyMeters.add(Gauge.builder("hprp.queue.waiting", proxy, ProxyInternals::queueWaiting)
+        .description("Client connections waiting for a backend slot, every eligible backend being at its limit")
+        .register(registry));
+    // Listen first, then register those present: a backend is either seen here or in an event (or both).
+    proxy.addBackendListener(follower);
+    for (BackendCounters counters : proxy.backends()) {
+      add(counters);
+    }
+  }
+
+  private synchronized void onEvent(BackendEvent event) {
+    if (registry == null) {
+      return;
+    }
+    String id = event.backend().id();
+    if (event instanceof BackendEvent.Added) {
+      BackendCounters counters = proxy.backend(id);
+      if (counters != null) {
+        add(counters);
+      }
+    } else if (event instanceof BackendEvent.Removed) {
+      remove(id);
+    }
+  }
+
+  private void add(BackendCounters counters) {
+    BackendMeters present = backends.get(counters.id());
+    if (present != null) {
+      if (present.counters() == counters) {
+        return;
+      }
+      remove(counters.id()); // the same id added again: fresh counters
+    }
+    Tags tags = Tags.of("backend", counters.id());
+    List<Meter> meters = new ArrayList<>();
+    meters.add(gauge("hprp.backend.up", "1 when the backend takes new connections (UP and enabled), else 0", tags,
+        counters, c -> c.eligible() ? 1 : 0));
+    meters.add(gauge("hprp.backend.connections.active", "Connections relayed to the backend now", tags, counters,
+        BackendCounters::activeConnections));
+    meters.add(counter("hprp.backend.connections", "Connections relayed to the backend", tags, counters,
+        BackendCounters::totalConnections));
+    meters.add(counter("hprp.backend.connect.failures", "Failed connect attempts to the backend", tags, counters,
+        BackendCounters::failedConnects));
+    meters.add(counter("hprp.backend.bytes.sent", "Bytes relayed from clients to the backend", tags, counters,
+        BackendCounters::bytesToBackend));
+    meters.add(counter("hprp.backend.bytes.received", "Bytes relayed from the backend to clients", tags, counters,
+        BackendCounters::bytesFromBackend));
+    meters.add(counter("hprp.backend.ejections", "Passive health ejections of the backend", tags, counters,
+        BackendCounters::ejections));
+    Timer connect = Timer.builder("hprp.backend.connect.duration")
+        .description("Time of each successful connect to the backend")
+        .tags(tags)
+        .serviceLevelObjectives(CONNECT_BUCKETS)
+        .register(registry);
+    meters.add(connect);
+    counters.connectTimer(nanos -> connect.record(nanos, TimeUnit.NANOSECONDS));
+    backends.put(counters.id(), new BackendMeters(counters, meters));
+  }
+
+  private Meter gauge(String name, String description, Tags tags, BackendCounters counters,
+      ToDoubleFunction<BackendCounters> value) {
+    return Gauge.builder(name, counters, value).description(description).tags(tags).register(registry);
+  }
+
+  private Meter counter(String name, String description, Tags tags, BackendCounters counters,
+      ToDoubleFunction<BackendCounters> value) {
+    return FunctionCounter.builder(name, counters, value).description(description).tags(tags).register(registry);
+  }
+
+  private void remove(String id) {
+    BackendMeters gone = backends.remove(id);
+    if (gone != null) {
+      gone.counters().connectTimer(null);
+      gone.meters().forEach(registry::remove);
+    }
+  }
+
+  /** Removes every meter from the registry and stops following backends; idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    proxy.removeBackendListener(follower);
+    if (registry != null) {
+      for (String id : List.copyOf(backends.keySet())) {
+        remove(id);
+      }
+      proxyMeters.forEach(registry::remove);
+      proxyMeters.clear();
+      registry = null;
+    }
+  }
+}
