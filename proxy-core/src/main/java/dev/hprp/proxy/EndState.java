@@ -28,5 +28,10 @@ public enum EndState {
    * {@link dev.hprp.proxy.fault.Fault#closeAfter}. A connection {@link dev.hprp.proxy.fault.Fault#refuseFirst} refused
    * ends {@link #REFUSED}, its attempts failing with a {@link java.net.ConnectException} that names the fault.
    */
-  FAULT
+  FAULT,
+  /**
+   * Every eligible backend stayed at its connection limit for the whole queue timeout (or the queue was full): the
+   * client waited and was closed without a backend.
+   */
+  QUEUE_TIMEOUT
 }

@@ -2,6 +2,9 @@ package dev.hprp.proxy;
 
 import dev.hprp.proxy.fault.Fault;
 import dev.hprp.proxy.fault.FaultHandle;
+import dev.hprp.proxy.health.HealthCheck;
+import dev.hprp.proxy.health.HealthCheckOptions;
+import dev.hprp.proxy.health.PassiveHealthOptions;
 import dev.hprp.proxy.impl.ReverseProxyBuilderImpl;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -106,6 +109,65 @@ public interface ReverseProxy {
    *     unknown id or a weight out of range
    */
   Future<Void> setWeight(String id, int weight);
+
+  /**
+   * Sets a backend's connection limit, which replaces {@link ReverseProxyOptions#getBackendMaxConnections()} for it:
+   * the most connections open to it at once, connects under way included; 0 for none. A lower limit closes nothing:
+   * new connections wait until the backend is below it. A higher one serves waiting clients at once.
+   *
+   * @param maxConnections 0 (no limit) to {@value ReverseProxyOptions#MAX_CONNECTIONS_LIMIT}
+   * @return completes once new connections follow the new limit; fails with {@link IllegalArgumentException} for an
+   *     unknown id or a limit out of range
+   */
+  Future<Void> setBackendMaxConnections(String id, int maxConnections);
+
+  /**
+   * Applies new options while the proxy runs, for the connections from now on: the connection limits
+   * ({@link ReverseProxyOptions#getMaxConnections() proxy-wide}, and {@link ReverseProxyOptions#getBackendMaxConnections()
+   * per backend} for the backends without a limit of their own), the queue's length and timeout, the client timeout
+   * and the connect attempts. The others (host, port, event loops, connect and idle timeouts) apply only to a new
+   * proxy: they are kept as they are, and named in the result. Connections already open are never closed by a
+   * lower limit.
+   *
+   * @param options the options wanted (copied); never null
+   * @return completes once new connections follow them, with the names of the settings that differ but need a new
+   *     proxy ({@code port}, {@code host}, {@code eventLoops}, {@code connectTimeout}, {@code idleTimeout}), empty
+   *     when none
+   */
+  Future<List<String>> reconfigure(ReverseProxyOptions options);
+
+  /**
+   * Replaces the active health check and its schedule and thresholds; each backend's probes follow from the next one
+   * and its health state carries over. For a proxy built with active checks.
+   *
+   * @return completes once replaced; fails with {@link IllegalStateException} when the proxy was built without active
+   *     checks (turning them on or off needs a new proxy)
+   */
+  Future<Void> updateHealthCheck(HealthCheck check, HealthCheckOptions options);
+
+  /**
+   * Replaces the passive health options (copied) for the connects from now on; an ejection under way keeps its time.
+   *
+   * @return completes once replaced; fails with {@link IllegalArgumentException} when the maximum ejection time is
+   *     below the base time
+   */
+  Future<Void> updatePassiveHealth(PassiveHealthOptions options);
+
+  /**
+   * Loads TLS termination's certificate and key again, from {@code options}' files (the same paths, after a renewal
+   * wrote new files there, or others): connections from now on get the new certificate; open ones keep theirs.
+   *
+   * @return completes once new connections use it; fails with {@link IllegalArgumentException} naming the files when
+   *     they cannot be used (the certificate in use stays), with {@link IllegalStateException} when the proxy was built
+   *     without TLS
+   */
+  Future<Void> updateTls(TlsOptions options);
+
+  /**
+   * Clients waiting now for a backend slot: they found every eligible backend at its connection limit (see
+   * {@link ReverseProxyOptions#getMaxQueue()}); 0 when no backend has a limit.
+   */
+  int queuedConnections();
 
   /**
    * Stops sending new connections to a backend; those open go on. Its health checks go on too, so

@@ -52,6 +52,17 @@ public interface ReverseProxyBuilder {
   /** Adds a listener told of every backend event: added, removed, health or admin state changed. */
   ReverseProxyBuilder onBackendEvent(BackendListener listener);
 
+  /** Sets the PROXY protocol options (copied): off on both sides unless set. */
+  ReverseProxyBuilder proxyProtocol(ProxyProtocolOptions options);
+
+  /**
+   * Terminates TLS on the listening port with {@code options} (copied); off unless set. Its files are read by
+   * {@link #build()}, which fails with {@link IllegalArgumentException} naming them when they cannot be used.
+   */
+  ReverseProxyBuilder tls(TlsOptions options);
+
+  /** Connects to every backend over TLS with {@code options} (copied); off unless set. */
+  ReverseProxyBuilder backendTls(BackendTlsOptions options);
   /**
    * Adds a listener told of every relayed connection once it has ended, with its {@link ConnectionRecord}: the
    * backends tried, the bytes, the timings, how it ended. Without any, no record is built.
@@ -69,6 +80,7 @@ public interface ReverseProxyBuilder {
    *
    * @throws IllegalStateException when no backend nor discovery source is set, a fixed address is listed twice, the
    *     passive health maximum ejection time is below its base time, or the pool size is 0 in HTTP mode
+   * @throws IllegalArgumentException when a TLS file cannot be read or used, naming it
    */
   ReverseProxy build();
 }

@@ -40,6 +40,27 @@ public final class ReverseProxyOptions {
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
   /** The longest drain timeout accepted, here and by the runtime API. */
   public static final Duration MAX_DRAIN_TIMEOUT = Duration.ofDays(7);
+  /**
+   * File descriptors kept out of {@link #DEFAULT_MAX_CONNECTIONS}'s share: the JVM's own jars and files, the listening
+   * sockets, health probes, the overshoot of one accept batch.
+   */
+  public static final int FILE_DESCRIPTOR_RESERVE = 200;
+  /**
+   * As HAProxy derives {@code maxconn} from {@code ulimit -n}: half the process's open-file limit left after
+   * {@link #FILE_DESCRIPTOR_RESERVE}, since each relayed connection holds two descriptors (client and backend), so that
+   * the proxy never runs out of them (9,900 under a limit of 20,000); 0 (unlimited) where the limit cannot be read.
+   */
+  public static final int DEFAULT_MAX_CONNECTIONS = maxConnectionsFor(openFileLimit());
+  /** No limit per backend: a backend takes whatever the balancer sends it. */
+  public static final int DEFAULT_BACKEND_MAX_CONNECTIONS = 0;
+  /** HAProxy's usual queue bound: clients waiting for a backend slot beyond this are closed at once. */
+  public static final int DEFAULT_MAX_QUEUE = 1024;
+  /** HAProxy's {@code timeout queue} as often set: a client waits this long for a backend slot, then is closed. */
+  public static final Duration DEFAULT_QUEUE_TIMEOUT = Duration.ofSeconds(5);
+  /** A client that connects and sends nothing for this long is closed (HAProxy's {@code timeout client}, 30 s). */
+  public static final Duration DEFAULT_CLIENT_TIMEOUT = Duration.ofSeconds(30);
+  /** The largest connection limit accepted (proxy-wide or per backend). */
+  public static final int MAX_CONNECTIONS_LIMIT = 10_000_000;
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
@@ -52,6 +73,11 @@ public final class ReverseProxyOptions {
   private boolean poolSizeSet;
   private int poolSize;
   private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+  private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+  private int backendMaxConnections = DEFAULT_BACKEND_MAX_CONNECTIONS;
+  private int maxQueue = DEFAULT_MAX_QUEUE;
+  private Duration queueTimeout = DEFAULT_QUEUE_TIMEOUT;
+  private Duration clientTimeout = DEFAULT_CLIENT_TIMEOUT;
 
   /** Options holding every default. */
   public ReverseProxyOptions() {
@@ -69,6 +95,11 @@ public final class ReverseProxyOptions {
     this.poolSizeSet = other.poolSizeSet;
     this.poolSize = other.poolSize;
     this.drainTimeout = other.drainTimeout;
+    this.maxConnections = other.maxConnections;
+    this.backendMaxConnections = other.backendMaxConnections;
+    this.maxQueue = other.maxQueue;
+    this.queueTimeout = other.queueTimeout;
+    this.clientTimeout = other.clientTimeout;
   }
 
   /** The address to listen on; default {@value #DEFAULT_HOST}. */
@@ -195,11 +226,105 @@ public final class ReverseProxyOptions {
     return this;
   }
 
+  /**
+   * The most client connections open at once, proxy-wide; default {@link #DEFAULT_MAX_CONNECTIONS} (derived from the
+   * open-file limit); 0 means no limit. At the limit the proxy stops accepting: new clients wait in the kernel's
+   * accept backlog, and are accepted as connections close. None is ever accepted and dropped.
+   */
+  public int getMaxConnections() {
+    return maxConnections;
+  }
+
+  /** Sets the proxy-wide connection limit, 0 (none) to {@value #MAX_CONNECTIONS_LIMIT}. */
+  public ReverseProxyOptions setMaxConnections(int maxConnections) {
+    this.maxConnections = Ranges.check("maxConnections", maxConnections, 0, MAX_CONNECTIONS_LIMIT);
+    return this;
+  }
+
+  /**
+   * The most connections open at once to each backend (connects under way included), unless set per backend with
+   * {@link ReverseProxy#setBackendMaxConnections}; default 0, no limit. A client that finds every eligible backend
+   * full waits in the queue ({@link #getMaxQueue()}, {@link #getQueueTimeout()}).
+   */
+  public int getBackendMaxConnections() {
+    return backendMaxConnections;
+  }
+
+  /** Sets the per-backend connection limit, 0 (none) to {@value #MAX_CONNECTIONS_LIMIT}. */
+  public ReverseProxyOptions setBackendMaxConnections(int backendMaxConnections) {
+    this.backendMaxConnections = Ranges.check("backendMaxConnections", backendMaxConnections, 0,
+        MAX_CONNECTIONS_LIMIT);
+    return this;
+  }
+
+  /**
+   * The most clients waiting at once for a backend slot, in one FIFO queue; default {@value #DEFAULT_MAX_QUEUE}. A
+   * client finding the queue full is closed at once; 0 turns the queue off.
+   */
+  public int getMaxQueue() {
+    return maxQueue;
+  }
+
+  /** Sets the queue's length, 0 (no queue) to 1,000,000. */
+  public ReverseProxyOptions setMaxQueue(int maxQueue) {
+    this.maxQueue = Ranges.check("maxQueue", maxQueue, 0, 1_000_000);
+    return this;
+  }
+
+  /** How long a client may wait in the queue for a backend slot before it is closed; default 5 s. */
+  public Duration getQueueTimeout() {
+    return queueTimeout;
+  }
+
+  /** Sets the queue timeout, 1 ms to 1 hour. */
+  public ReverseProxyOptions setQueueTimeout(Duration queueTimeout) {
+    this.queueTimeout = Ranges.check("queueTimeout", queueTimeout, Duration.ofMillis(1), Duration.ofHours(1));
+    return this;
+  }
+
+  /**
+   * How long a client may stay connected without sending its first byte before it is closed; default 30 s; zero
+   * turns the check off. Protocols where the server speaks first and the client may stay silent longer (a feed the
+   * client only reads) need it off or longer.
+   */
+  public Duration getClientTimeout() {
+    return clientTimeout;
+  }
+
+  /** Sets the client timeout, 0 (off) to 7 days. */
+  public ReverseProxyOptions setClientTimeout(Duration clientTimeout) {
+    this.clientTimeout = Ranges.check("clientTimeout", clientTimeout, Duration.ZERO, Duration.ofDays(7));
+    return this;
+  }
+
+  /**
+   * The default proxy-wide connection limit for an open-file limit of {@code openFiles} descriptors: half of what is
+   * left after {@link #FILE_DESCRIPTOR_RESERVE}, at least 1; 0 (no limit) when {@code openFiles} is not positive
+   * (unknown).
+   */
+  public static int maxConnectionsFor(long openFiles) {
+    if (openFiles <= 0) {
+      return 0;
+    }
+    long share = Math.max(1, (openFiles - FILE_DESCRIPTOR_RESERVE) / 2);
+    return (int) Math.min(share, MAX_CONNECTIONS_LIMIT);
+  }
+
+  /** This process's open-file limit ({@code ulimit -n}), or 0 where the JVM cannot tell. */
+  private static long openFileLimit() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+      return unix.getMaxFileDescriptorCount();
+    }
+    return 0;
+  }
+
   @Override
   public String toString() {
     return "ReverseProxyOptions{host=" + host + ", port=" + port + ", connectTimeout=" + connectTimeout
         + ", idleTimeout=" + idleTimeout + ", maxConnectAttempts=" + maxConnectAttempts
         + ", eventLoops=" + eventLoops + ", mode=" + mode + ", poolSize=" + getPoolSize() + ", drainTimeout="
-        + drainTimeout + "}";
+        + drainTimeout + ", maxConnections=" + maxConnections + ", backendMaxConnections=" + backendMaxConnections
+        + ", maxQueue=" + maxQueue + ", queueTimeout=" + queueTimeout + ", clientTimeout=" + clientTimeout + "}";
   }
 }

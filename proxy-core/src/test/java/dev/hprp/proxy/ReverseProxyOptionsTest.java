@@ -20,6 +20,11 @@ class ReverseProxyOptionsTest {
     assertThat(options.getIdleTimeout()).isEqualTo(Duration.ofMinutes(10));
     assertThat(options.getMaxConnectAttempts()).isEqualTo(3);
     assertThat(options.getEventLoops()).isEqualTo(Runtime.getRuntime().availableProcessors());
+    assertThat(options.getMaxConnections()).isEqualTo(ReverseProxyOptions.DEFAULT_MAX_CONNECTIONS);
+    assertThat(options.getBackendMaxConnections()).isZero();
+    assertThat(options.getMaxQueue()).isEqualTo(1024);
+    assertThat(options.getQueueTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(options.getClientTimeout()).isEqualTo(Duration.ofSeconds(30));
 
     HealthCheckOptions health = new HealthCheckOptions();
     assertThat(health.getInterval()).isEqualTo(Duration.ofSeconds(2));
@@ -40,7 +45,8 @@ class ReverseProxyOptionsTest {
   void copyConstructorCopiesEverySetting() {
     ReverseProxyOptions options = new ReverseProxyOptions().setHost("127.0.0.1").setPort(0)
         .setConnectTimeout(Duration.ofMillis(200)).setIdleTimeout(Duration.ofSeconds(30)).setMaxConnectAttempts(5)
-        .setEventLoops(7);
+        .setEventLoops(7).setMaxConnections(10).setBackendMaxConnections(2).setMaxQueue(3)
+        .setQueueTimeout(Duration.ofMillis(400)).setClientTimeout(Duration.ZERO);
     assertThat(new ReverseProxyOptions(options)).usingRecursiveComparison().isEqualTo(options);
   }
 
@@ -71,6 +77,27 @@ class ReverseProxyOptionsTest {
         .hasMessage("keepAliveTimeout: 1500ms (expected: whole seconds, 1s-1d)");
     HttpOptions changed = new HttpOptions().setPoolQueue(3).setVia(false).setMaxHeaderSize(2048);
     assertThat(new HttpOptions(changed)).usingRecursiveComparison().isEqualTo(changed);
+  }
+
+  @Test
+  void defaultConnectionLimitIsHalfTheDescriptorsLeftAfterTheReserve() {
+    assertThat(ReverseProxyOptions.maxConnectionsFor(20_000)).isEqualTo(9_900);
+    assertThat(ReverseProxyOptions.maxConnectionsFor(1024)).isEqualTo(412);
+    assertThat(ReverseProxyOptions.maxConnectionsFor(100)).as("never 0, which would mean unlimited").isEqualTo(1);
+    assertThat(ReverseProxyOptions.maxConnectionsFor(0)).as("unknown: no limit").isZero();
+    assertThat(ReverseProxyOptions.maxConnectionsFor(Long.MAX_VALUE)).isEqualTo(10_000_000);
+  }
+
+  @Test
+  void rejectsLimitsOutOfRange() {
+    assertThatThrownBy(() -> new ReverseProxyOptions().setMaxConnections(-1))
+        .hasMessage("maxConnections: -1 (expected: 0-10000000)");
+    assertThatThrownBy(() -> new ReverseProxyOptions().setBackendMaxConnections(10_000_001))
+        .hasMessage("backendMaxConnections: 10000001 (expected: 0-10000000)");
+    assertThatThrownBy(() -> new ReverseProxyOptions().setQueueTimeout(Duration.ZERO))
+        .hasMessage("queueTimeout: 0ms (expected: 1ms-1h)");
+    assertThatThrownBy(() -> new ReverseProxyOptions().setClientTimeout(Duration.ofDays(8)))
+        .hasMessage("clientTimeout: 8d (expected: 0ms-7d)");
   }
 
   @Test

@@ -29,6 +29,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +47,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /faults}, {@code POST /faults}, {@code GET /faults/{id}}, {@code DELETE /faults/{id}}: list, inject
  *       and remove faults ({@link AdminFaults} has the JSON), for tests that drive a running {@code hprp} as they
  *       would Toxiproxy; the changes under the same token rules as the backends'.</li>
+ *   <li>{@code POST /reload}: reads the {@code --config} file again, as SIGHUP does (same authorization): 200 when
+ *       applied, 409 when refused (the running configuration kept).</li>
  * </ul>
  *
  * <p>Errors answer {@code {"error":"..."}}: 400 for a bad body or value (naming the field), 404 for an unknown route
@@ -73,6 +76,9 @@ final class AdminServer {
   /** {@code Bearer TOKEN}, compared in constant time; null without a token. */
   private final byte[] expectedAuthorization;
   private HttpServer server;
+  private Vertx vertx;
+  /** {@code POST /reload}: reads the config file again; the line it logs. */
+  private volatile Supplier<String> reload = () -> "reload asked, but there is no --config file to read: nothing changed";
 
   AdminServer(ReverseProxy proxy, PrometheusMeterRegistry registry, AdminSettings settings) {
     this.proxy = proxy;
@@ -82,8 +88,14 @@ final class AdminServer {
         : ("Bearer " + settings.token()).getBytes(StandardCharsets.US_ASCII);
   }
 
+  /** Sets what {@code POST /reload} runs (off the event loop): the config file's reload. */
+  void reloadWith(Supplier<String> reload) {
+    this.reload = reload;
+  }
+
   /** Listens on the configured address; completes with the bound port. */
   Future<Integer> start(Vertx vertx) {
+    this.vertx = vertx;
     server = vertx.createHttpServer(new HttpServerOptions().setHost(settings.host()).setPort(settings.port()))
         .requestHandler(this::handle);
     return server.listen().map(HttpServer::actualPort);
@@ -149,6 +161,12 @@ final class AdminServer {
             fault.remove().onComplete(ar -> json(r, 200, AdminFaults.json(fault)));
           }
         });
+      } else if (path.equals("/reload")) {
+        only(request, Set.of(HttpMethod.POST), r -> {
+          if (authorized(r)) {
+            reload(r);
+          }
+        });
       } else {
         error(request, 404, "no such route: " + method + " " + path);
       }
@@ -156,6 +174,22 @@ final class AdminServer {
       log.warn("admin: {} {} failed", method, path, e);
       error(request, 500, "internal error: " + e);
     }
+  }
+
+  /**
+   * {@code POST /reload}: as SIGHUP, on a worker thread (a reload waits for the proxy to take the new settings): 200
+   * with the line logged when applied, 409 with it when refused (the running configuration kept) or there is no file.
+   */
+  private void reload(HttpServerRequest request) {
+    vertx.executeBlocking(() -> reload.get()).onComplete(ar -> {
+      if (ar.failed()) {
+        error(request, 500, "reload failed: " + ar.cause());
+      } else if (ar.result().startsWith("reloaded ")) {
+        json(request, 200, new JsonObject().put("reloaded", ar.result()));
+      } else {
+        error(request, 409, ar.result());
+      }
+    });
   }
 
   /** Runs {@code handler} when the request's method is one of {@code methods}, else answers 405. */

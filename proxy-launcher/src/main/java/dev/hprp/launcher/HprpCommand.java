@@ -3,9 +3,12 @@ package dev.hprp.launcher;
 import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.HttpOptions;
 import dev.hprp.proxy.ProxyMode;
+import dev.hprp.proxy.BackendTlsOptions;
+import dev.hprp.proxy.ProxyProtocolOptions;
 import dev.hprp.proxy.Ranges;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
+import dev.hprp.proxy.TlsOptions;
 import dev.hprp.proxy.balancer.Balancer;
 import dev.hprp.proxy.discovery.BackendDiscovery;
 import dev.hprp.proxy.discovery.DiscoveryException;
@@ -27,13 +30,17 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.transport.Transport;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.net.BindException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -54,8 +61,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * The {@code hprp} command: flags in, a running proxy out.
  *
  * <p>Each concern's flags live in a mixin ({@link ListenFlags}, {@link BackendFlags}, {@link DiscoveryFlags},
- * {@link HttpFlags}, {@link HealthFlags}, {@link PassiveHealthFlags}, {@link ConnectionFlags},
- * {@link TransportFlags}, {@link AdminFlags}) that only collects their values.
+ * {@link HttpFlags}, {@link HealthFlags}, {@link PassiveHealthFlags}, {@link ConnectionFlags}, {@link LimitFlags},
+ * {@link TransportFlags}, {@link AdminFlags}, {@link ProxyProtocolFlags}, {@link TlsFlags}) that only collects their
+ * values.
  * {@link #settings()} then applies them in one place, through the core's setters, which validate; a value they refuse
  * is a usage error naming its flag. {@code --help} shows each flag's default from the core's {@code DEFAULT_*}
  * constants.
@@ -82,7 +90,8 @@ final class HprpCommand implements Callable<Integer> {
   /** What {@code --help} shows for each flag not given, by flag; the core's own defaults wherever it has one. */
   private static final Map<String, String> DEFAULTS = Stream.of(ListenFlags.DEFAULTS, BackendFlags.DEFAULTS,
           HttpFlags.DEFAULTS, DiscoveryFlags.DEFAULTS, HealthFlags.DEFAULTS, PassiveHealthFlags.DEFAULTS,
-          ConnectionFlags.DEFAULTS, TransportFlags.DEFAULTS, AdminFlags.DEFAULTS)
+          ConnectionFlags.DEFAULTS, LimitFlags.DEFAULTS, TransportFlags.DEFAULTS, AdminFlags.DEFAULTS,
+          ProxyProtocolFlags.DEFAULTS)
       .flatMap(defaults -> defaults.entrySet().stream())
       .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
 
@@ -104,12 +113,28 @@ final class HprpCommand implements Callable<Integer> {
   @Mixin
   private ConnectionFlags connectionFlags = new ConnectionFlags();
   @Mixin
+  private LimitFlags limitFlags = new LimitFlags();
+  @Mixin
   private TransportFlags transportFlags = new TransportFlags();
   @Mixin
   private AdminFlags adminFlags = new AdminFlags();
+  @Mixin
+  private ProxyProtocolFlags proxyProtocolFlags = new ProxyProtocolFlags();
+  @Mixin
+  private TlsFlags tlsFlags = new TlsFlags();
 
   @Option(names = "--verbose", order = 90, description = "Log HPRP at debug level (connections, health probes).")
   private boolean verbose;
+
+  static final String CONFIG = "--config";
+
+  @Option(names = CONFIG, order = 1, paramLabel = "FILE",
+      description = "A YAML file of settings, each key a flag's name without the dashes (port: 8080); a flag given "
+          + "here overrides the file's. Reloaded on SIGHUP.")
+  private Path configPath;
+
+  /** The {@code --config} file, read while the flags are parsed; null without one. */
+  private ConfigFile configFile;
 
   private final PrintWriter out;
   private final PrintWriter err;
@@ -127,10 +152,7 @@ final class HprpCommand implements Callable<Integer> {
   static CommandLine commandLine(PrintWriter out, PrintWriter err, Main.Serving serving) {
     HprpCommand command = new HprpCommand(out, err, serving);
     CommandLine commandLine = new CommandLine(command);
-    commandLine.registerConverter(Duration.class, new DurationConverter());
-    commandLine.registerConverter(HealthCheckChoice.class, HealthCheckChoice::parse);
-    commandLine.setDefaultValueProvider(arg -> arg instanceof OptionSpec option
-        ? DEFAULTS.get(option.longestName()) : null);
+    configure(commandLine, command);
     commandLine.setOut(out);
     commandLine.setErr(err);
     commandLine.setExecutionStrategy(parsed -> {
@@ -140,7 +162,7 @@ final class HprpCommand implements Callable<Integer> {
       return new RunLast().execute(parsed);
     });
     commandLine.setParameterExceptionHandler((e, args) -> {
-      err.println("hprp: " + usageError(e));
+      err.println("hprp: " + command.usageError(e));
       return EXIT_USAGE;
     });
     commandLine.setExecutionExceptionHandler((e, cl, parsed) -> {
@@ -148,6 +170,56 @@ final class HprpCommand implements Callable<Integer> {
       return EXIT_FAILURE;
     });
     return commandLine;
+  }
+
+  /** What every command line of the command shares: converters, and defaults from the config file or the core. */
+  private static void configure(CommandLine commandLine, HprpCommand command) {
+    commandLine.registerConverter(Duration.class, new DurationConverter());
+    commandLine.registerConverter(HealthCheckChoice.class, HealthCheckChoice::parse);
+    // Called after the flags given were parsed, for each one not given: the config file's value, else the default.
+    commandLine.setDefaultValueProvider(arg -> arg instanceof OptionSpec option
+        ? command.defaultValue(option.longestName()) : null);
+  }
+
+  /**
+   * The settings that {@code args} make now, as a new start would (the config file read again), for a reload.
+   *
+   * @throws IllegalArgumentException with the one-line usage error, naming the flag or the file's line and key
+   */
+  static Settings settingsFor(String... args) {
+    PrintWriter none = new PrintWriter(Writer.nullWriter());
+    HprpCommand command = new HprpCommand(none, none, running -> 0);
+    CommandLine commandLine = new CommandLine(command);
+    configure(commandLine, command);
+    try {
+      commandLine.parseArgs(args);
+      Settings settings = command.settings();
+      command.checkBackends();
+      return settings;
+    } catch (ParameterException e) {
+      throw new IllegalArgumentException(command.usageError(e));
+    }
+  }
+
+  /** The default of {@code longName} when not given: the config file's value, else the core's default. */
+  private String defaultValue(String longName) {
+    ConfigFile file = configFile();
+    if (file != null && file.has(longName)) {
+      return file.text(longName);
+    }
+    return DEFAULTS.get(longName);
+  }
+
+  /** The config file, read on first use once {@code --config} was parsed; null without one. */
+  private ConfigFile configFile() {
+    if (configPath != null && configFile == null) {
+      try {
+        configFile = ConfigFile.read(configPath, spec);
+      } catch (ConfigFile.ConfigException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage());
+      }
+    }
+    return configFile;
   }
 
   /**
@@ -164,6 +236,11 @@ final class HprpCommand implements Callable<Integer> {
     apply(ConnectionFlags.CONNECT_TIMEOUT, connectionFlags.connectTimeout, options::setConnectTimeout);
     apply(ConnectionFlags.IDLE_TIMEOUT, connectionFlags.idleTimeout, options::setIdleTimeout);
     apply(ConnectionFlags.MAX_CONNECT_ATTEMPTS, connectionFlags.maxConnectAttempts, options::setMaxConnectAttempts);
+    apply(LimitFlags.MAX_CONNECTIONS, limitFlags.maxConnections, options::setMaxConnections);
+    apply(LimitFlags.BACKEND_MAX_CONNECTIONS, limitFlags.backendMaxConnections, options::setBackendMaxConnections);
+    apply(LimitFlags.MAX_QUEUE, limitFlags.maxQueue, options::setMaxQueue);
+    apply(LimitFlags.QUEUE_TIMEOUT, limitFlags.queueTimeout, options::setQueueTimeout);
+    apply(LimitFlags.CLIENT_TIMEOUT, limitFlags.clientTimeout, options::setClientTimeout);
     apply(TransportFlags.EVENT_LOOPS, transportFlags.eventLoops, options::setEventLoops);
     apply(HttpFlags.MODE, httpFlags.mode, text -> options.setMode(mode(text)));
     apply(HttpFlags.POOL_SIZE, httpFlags.poolSize, text -> options.setPoolSize(wholeNumber(text)));
@@ -202,6 +279,15 @@ final class HprpCommand implements Callable<Integer> {
     checkOrdered(PassiveHealthFlags.EJECTION_TIME, passive.getBaseEjectionTime(),
         PassiveHealthFlags.MAX_EJECTION_TIME, passive.getMaxEjectionTime());
 
+    ProxyProtocolOptions proxyProtocol = new ProxyProtocolOptions();
+    apply(ProxyProtocolFlags.SEND_PROXY, proxyProtocolFlags.sendProxy, proxyProtocol::setSend);
+    apply(ProxyProtocolFlags.CHECK_SEND_PROXY, proxyProtocolFlags.checkSendProxy,
+        proxyProtocol::setSendToHealthChecks);
+    apply(ProxyProtocolFlags.ACCEPT_PROXY, proxyProtocolFlags.acceptProxy, proxyProtocol::setAccept);
+    apply(ProxyProtocolFlags.TRUSTED_PROXIES, proxyProtocolFlags.trustedProxies,
+        text -> proxyProtocol.setTrustedProxies(List.of(text.split(",", -1))));
+
+
     DnsDiscoveryOptions dns = new DnsDiscoveryOptions();
     apply(DiscoveryFlags.DNS_SERVER, discoveryFlags.dnsServers,
         text -> dns.setServers(DnsDiscoveryOptions.parseServers(text)));
@@ -230,8 +316,75 @@ final class HprpCommand implements Callable<Integer> {
         : backendFlags.demo ? HealthFlags.DEMO_CHECK : HealthFlags.DEFAULT_CHECK;
     TransportChoice transport = given(TransportFlags.TRANSPORT)
         ? transportFlags.transport : TransportFlags.DEFAULT_TRANSPORT;
+    Optional<TlsOptions> tls = tls();
+    Optional<BackendTlsOptions> backendTls = backendTls();
+
+    // A backend's own connection limit belongs to the file's list: none when --backends replaces it.
+    Map<String, Integer> backendLimits = fromFile(BackendFlags.BACKENDS) ? configFile.backendLimits() : Map.of();
     return new Settings(backends, dns, backendFlags.demo, balancer, check, health, passive, options, http, transport,
-        adminSettings(options.getDrainTimeout()));
+        adminSettings(options.getDrainTimeout()), backendLimits, Optional.ofNullable(configFile).map(ConfigFile::name),
+        proxyProtocol, tls, backendTls);
+  }
+
+  /** TLS termination, when {@code --tls-cert} and {@code --tls-key} are given (one needs the other). */
+  private Optional<TlsOptions> tls() {
+    boolean cert = given(TlsFlags.CERT);
+    boolean key = given(TlsFlags.KEY);
+    if (cert != key) {
+      String missing = cert ? TlsFlags.KEY : TlsFlags.CERT;
+      throw invalid(cert ? TlsFlags.CERT : TlsFlags.KEY, "given without " + missing + " (expected: both)");
+    }
+    if (!cert) {
+      if (given(TlsFlags.CLIENT_CA)) {
+        throw invalid(TlsFlags.CLIENT_CA, "given without " + TlsFlags.CERT + " (expected: with TLS on)");
+      }
+      return Optional.empty();
+    }
+    TlsOptions tls = new TlsOptions(readable(TlsFlags.CERT, tlsFlags.cert), readable(TlsFlags.KEY, tlsFlags.key));
+    if (given(TlsFlags.CLIENT_CA)) {
+      tls.setClientCa(readable(TlsFlags.CLIENT_CA, tlsFlags.clientCa));
+    }
+    return Optional.of(tls);
+  }
+
+  /** TLS to the backends, when {@code --backend-tls}; its other flags need it. */
+  private Optional<BackendTlsOptions> backendTls() {
+    if (!given(TlsFlags.BACKEND_TLS) || !tlsFlags.backendTls) {
+      for (String flag : List.of(TlsFlags.BACKEND_CA, TlsFlags.BACKEND_SNI, TlsFlags.BACKEND_TLS_INSECURE)) {
+        if (given(flag)) {
+          throw invalid(flag, "given without " + TlsFlags.BACKEND_TLS + " (expected: with it)");
+        }
+      }
+      return Optional.empty();
+    }
+    BackendTlsOptions backendTls = new BackendTlsOptions();
+    if (given(TlsFlags.BACKEND_CA)) {
+      backendTls.setCa(readable(TlsFlags.BACKEND_CA, tlsFlags.backendCa));
+    }
+    apply(TlsFlags.BACKEND_SNI, tlsFlags.backendSni, backendTls::setServerName);
+    apply(TlsFlags.BACKEND_TLS_INSECURE, tlsFlags.backendTlsInsecure, backendTls::setInsecure);
+    return Optional.of(backendTls);
+  }
+
+  /** {@code file}, which must be readable; refused naming {@code flag} otherwise. */
+  private Path readable(String flag, Path file) {
+    if (!Files.isReadable(file)) {
+      throw invalid(flag, file + " (expected: a readable PEM file)");
+    }
+    return file;
+  }
+
+  /** The backends are given, or the demo's are wanted: one of the two. */
+  private void checkBackends() {
+    if (backendFlags.demo && given(BackendFlags.BACKENDS)) {
+      throw new ParameterException(spec.commandLine(),
+          "--backends cannot be used with --demo (expected: one of them; the demo starts its own backends)");
+    }
+    if (!backendFlags.demo && !given(BackendFlags.BACKENDS)) {
+      throw new ParameterException(spec.commandLine(),
+          "Missing required option '--backends' (expected: host:port[:weight], dns:NAME:PORT or srv:NAME, "
+              + "comma-separated, or --demo)");
+    }
   }
 
   /**
@@ -275,20 +428,13 @@ final class HprpCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (settings.demo() && !settings.backends().isEmpty()) {
-      throw new ParameterException(spec.commandLine(),
-          "--backends cannot be used with --demo (expected: one of them; the demo starts its own backends)");
-    }
-    if (!settings.demo() && settings.backends().isEmpty()) {
-      throw new ParameterException(spec.commandLine(),
-          "Missing required option '--backends' (expected: host:port[:weight], dns:NAME:PORT or srv:NAME, "
-              + "comma-separated, or --demo)");
-    }
+    checkBackends();
     if (verbose) {
       // Before the first logger of dev.hprp exists: slf4j-simple reads a logger's level when creating it.
       System.setProperty("org.slf4j.simpleLogger.log.dev.hprp", "debug");
     }
     ReverseProxyOptions options = settings.options();
+    IoUringSizing.apply(options);
     Transport chosen;
     try {
       chosen = settings.transport().resolve();
@@ -305,12 +451,21 @@ final class HprpCommand implements Callable<Integer> {
     ReverseProxy proxy;
     try {
       proxy = settings.builder(vertx, sources).build();
+      settings.applyBackendLimits(proxy);
+    } catch (IllegalArgumentException e) {
+      // A TLS file that reads but does not make a certificate and key, or a CA: the message names the files.
+      vertx.close();
+      err.println("hprp: " + oneLine(e.getMessage()));
+      return EXIT_FAILURE;
     } catch (RuntimeException e) {
       vertx.close();
       throw e;
     }
     AdminSettings admin = settings.admin();
     RunningProxy running = new RunningProxy(vertx, proxy, admin.drainTimeout());
+    if (settings.configFile().isPresent()) {
+      running.reloader(new Reloader(spec.commandLine().getParseResult().originalArgs(), settings, proxy));
+    }
     try {
       running.proxy().start().await();
     } catch (Exception e) {
@@ -333,7 +488,9 @@ final class HprpCommand implements Callable<Integer> {
         + ", backends " + sources.stream().map(Object::toString).collect(Collectors.joining(","))
         + ", transport " + chosen.name() + settings.transport().fallbackReason(chosen) + ", "
         + options.getEventLoops() + " event loop(s)"
-        + (admin.enabled() ? ", admin on http://" + hostPort(admin.host(), running.adminPort()) : ""));
+        + (admin.enabled() ? ", admin on http://" + hostPort(admin.host(), running.adminPort()) : "")
+        + settings.configFile().map(name -> ", config " + name).orElse("")
+        + (settings.tls().isPresent() ? ", TLS" : "") + (settings.backendTls().isPresent() ? ", TLS to backends" : ""));
     try {
       return serving.serve(running);
     } finally {
@@ -355,6 +512,7 @@ final class HprpCommand implements Callable<Integer> {
       binder.bindTo(registry);
     }
     AdminServer server = new AdminServer(running.proxy(), registry, admin);
+    server.reloadWith(running::reload);
     AutoCloseable binding = () -> {
       gc.close();
       metrics.close();
@@ -368,9 +526,21 @@ final class HprpCommand implements Callable<Integer> {
     }
   }
 
-  /** Whether {@code flag} was on the command line (a flag not given holds the default shown by {@code --help}). */
+  /**
+   * Whether {@code flag} was given, on the command line or in the config file (a flag given neither way holds the
+   * default shown by {@code --help}).
+   */
   private boolean given(String flag) {
+    return onCommandLine(flag) || configFile != null && configFile.has(flag);
+  }
+
+  private boolean onCommandLine(String flag) {
     return spec.commandLine().getParseResult().hasMatchedOption(flag);
+  }
+
+  /** Whether {@code flag}'s value is the config file's: the file gives it, the command line does not. */
+  private boolean fromFile(String flag) {
+    return !onCommandLine(flag) && configFile != null && configFile.has(flag);
   }
 
   /** Hands {@code value} to {@code setter} when {@code flag} was given; a refusal names the flag. */
@@ -412,7 +582,11 @@ final class HprpCommand implements Callable<Integer> {
     }
   }
 
+  /** A refused value: named by its flag, or by the file's line and key when the value is the file's. */
   private ParameterException invalid(String flag, String detail) {
+    if (fromFile(flag)) {
+      return new ParameterException(spec.commandLine(), configFile.where(flag) + ": " + detail);
+    }
     return new ParameterException(spec.commandLine(), "Invalid value for option '" + flag + "': " + detail);
   }
 
@@ -452,8 +626,13 @@ final class HprpCommand implements Callable<Integer> {
     };
   }
 
-  private static String usageError(ParameterException e) {
+  private String usageError(ParameterException e) {
     String message = oneLine(e.getMessage());
+    String prefix = "Invalid value for option '";
+    if (e.getArgSpec() instanceof OptionSpec option && fromFile(option.longestName()) && message.startsWith(prefix)) {
+      // picocli could not convert the file's value: say where it is written, as for the values the core refuses.
+      return configFile.where(option.longestName()) + ": " + message.substring(message.indexOf("': ") + 3);
+    }
     if (e instanceof UnmatchedArgumentException unmatched) {
       List<String> suggestions = unmatched.getSuggestions();
       return message + (suggestions.isEmpty()

@@ -11,7 +11,8 @@ import sun.misc.SignalHandler;
 
 /**
  * Entry point of the {@code hprp} command: parses the flags, starts the proxy and serves until SIGTERM or Ctrl-C,
- * then drains it for at most {@code --drain-timeout} and closes it and Vert.x; a second signal exits at once.
+ * then drains it for at most {@code --drain-timeout} and closes it and Vert.x; a second signal exits at once. SIGHUP
+ * reloads the {@code --config} file.
  *
  * <pre>{@code
  * java -jar hprp.jar --port 8080 --backends "localhost:3001,localhost:3002,localhost:3003"
@@ -68,6 +69,9 @@ public final class Main {
   @SuppressWarnings("restriction")
   private static int serveUntilSignalled(RunningProxy running, PrintWriter out, PrintWriter err)
       throws InterruptedException {
+    // SIGHUP reloads the config file, as for HAProxy and nginx (the JVM would otherwise exit on it); on its own
+    // thread, so that a reload never holds up the drain.
+    Signal.handle(new Signal("HUP"), hangUp -> running.reload());
     BlockingQueue<Signal> received = new LinkedBlockingQueue<>();
     AtomicBoolean signalled = new AtomicBoolean();
     SignalHandler handler = signal -> {

@@ -37,11 +37,34 @@ final class RunningProxy {
   private int adminPort = -1;
   private AutoCloseable metrics;
   private Drained drained;
+  /** Reads the config file again; null without one. */
+  private volatile Reloader reloader;
 
   RunningProxy(Vertx vertx, ReverseProxy proxy, Duration drainTimeout) {
     this.vertx = vertx;
     this.proxy = proxy;
     this.drainTimeout = drainTimeout;
+  }
+
+  /** Sets what {@link #reload()} does: read the config file again and apply it. */
+  void reloader(Reloader reloader) {
+    this.reloader = reloader;
+  }
+
+  /**
+   * Reads the config file again and applies what changed (SIGHUP, {@code POST /reload}); see {@link Reloader}. Any
+   * thread but an event loop.
+   *
+   * @return the line logged: what was applied, kept or refused
+   */
+  String reload() {
+    Reloader current = reloader;
+    if (current == null) {
+      String line = "reload asked, but there is no --config file to read: nothing changed";
+      log.warn(line);
+      return line;
+    }
+    return current.reload();
   }
 
   ReverseProxy proxy() {

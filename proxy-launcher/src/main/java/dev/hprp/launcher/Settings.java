@@ -1,9 +1,14 @@
 package dev.hprp.launcher;
 
+import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.BackendStatus;
+import dev.hprp.proxy.BackendTlsOptions;
 import dev.hprp.proxy.HttpOptions;
+import dev.hprp.proxy.ProxyProtocolOptions;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyBuilder;
 import dev.hprp.proxy.ReverseProxyOptions;
+import dev.hprp.proxy.TlsOptions;
 import dev.hprp.proxy.balancer.Balancer;
 import dev.hprp.proxy.discovery.BackendDiscovery;
 import dev.hprp.proxy.discovery.DnsDiscoveryOptions;
@@ -11,6 +16,9 @@ import dev.hprp.proxy.health.HealthCheckOptions;
 import dev.hprp.proxy.health.PassiveHealthOptions;
 import io.vertx.core.Vertx;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * What the command runs, every value validated by the core: made by {@link HprpCommand#settings()} from the collected
@@ -27,6 +35,11 @@ import java.util.List;
  * @param http        HTTP mode's options
  * @param transport   the I/O transport chosen
  * @param admin       the admin endpoint, the access log and the drain
+ * @param backendLimits connection limits of backends that have their own (from the config file), by backend id
+ * @param configFile  the {@code --config} file read, as named on the command line; empty without one
+ * @param proxyProtocol the PROXY protocol on both sides
+ * @param tls         TLS termination; empty without
+ * @param backendTls  TLS to the backends; empty without
  */
 record Settings(
     List<BackendDiscovery> backends,
@@ -39,7 +52,40 @@ record Settings(
     ReverseProxyOptions options,
     HttpOptions http,
     TransportChoice transport,
-    AdminSettings admin) {
+    AdminSettings admin,
+    Map<String, Integer> backendLimits,
+    Optional<String> configFile,
+    ProxyProtocolOptions proxyProtocol,
+    Optional<TlsOptions> tls,
+    Optional<BackendTlsOptions> backendTls) {
+
+  /**
+   * Gives each backend of the proxy its connection limit: its own, else {@code --backend-max-connections}; so that a
+   * backend whose own limit left the file returns to the common one. Backends a DNS entry brings later take the common
+   * one when they join.
+   */
+  void applyBackendLimits(ReverseProxy proxy) {
+    for (BackendStatus backend : proxy.backends()) {
+      // A backend leaving meanwhile fails its future: nothing to limit any more.
+      proxy.setBackendMaxConnections(backend.id(),
+          backendLimits.getOrDefault(backend.id(), options.getBackendMaxConnections()));
+    }
+  }
+
+  /**
+   * The backends when every {@code --backends} entry is a fixed address, as a reload can replace them; empty when an
+   * entry is {@code dns:} or {@code srv:} (its backends come from DNS) or with {@code --demo}.
+   */
+  Optional<List<Backend>> fixedBackends() {
+    if (demo) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Backend.parseList(backends.stream().map(Object::toString).collect(Collectors.joining(","))));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
 
   /** A builder holding every setting, proxying to {@code sources} (the demo's backends, or {@link #backends}). */
   ReverseProxyBuilder builder(Vertx vertx, List<BackendDiscovery> sources) {
@@ -48,7 +94,10 @@ record Settings(
         .balancer(balancer)
         .passiveHealth(passive)
         .with(options)
-        .http(http);
+        .http(http)
+        .proxyProtocol(proxyProtocol);
+    tls.ifPresent(builder::tls);
+    backendTls.ifPresent(builder::backendTls);
     if (admin.accessLog()) {
       builder.onConnection(AccessLog::write);
     }

@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** Runs flags through the command without starting anything: the settings they make, or the usage error. */
 final class Flags {
@@ -29,6 +31,21 @@ final class Flags {
         new PrintWriter(new StringWriter()), MUST_NOT_START);
     commandLine.parseArgs(args);
     return commandLine.<HprpCommand>getCommand().settings();
+  }
+
+  /** The command's options, as picocli sees them. */
+  static CommandSpec spec() {
+    return HprpCommand.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()),
+        MUST_NOT_START).getCommandSpec();
+  }
+
+  /** What {@code --help} shows as {@code option}'s default; null when it has none. */
+  static String defaultOf(OptionSpec option) {
+    try {
+      return spec().defaultValueProvider().defaultValue(spec().findOption(option.longestName()));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** What {@code --help} prints, white space collapsed. */

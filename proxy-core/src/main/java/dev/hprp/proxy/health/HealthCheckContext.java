@@ -1,6 +1,7 @@
 package dev.hprp.proxy.health;
 
 import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.ProxyProtocolVersion;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 
@@ -23,4 +24,14 @@ public interface HealthCheckContext {
    * its own connects and requests. Positive, never null.
    */
   Duration timeout();
+
+  /**
+   * The PROXY protocol header a probe sends first, for backends that require one: a {@code LOCAL} (v2) or
+   * {@code UNKNOWN} (v1) header, which says the connection is the proxy's own (see
+   * {@link dev.hprp.proxy.ProxyProtocolOptions#isSendToHealthChecks()}); {@link ProxyProtocolVersion#NONE} for none,
+   * the default. The built-in TCP check honours it.
+   */
+  default ProxyProtocolVersion proxyProtocol() {
+    return ProxyProtocolVersion.NONE;
+  }
 }

@@ -45,6 +45,8 @@ final class BackendRegistry {
   private boolean building;
   /** Guarded by {@link #lock}: futures of rebuild requests that the running build has not yet covered. */
   private List<Promise<Void>> waiting = new ArrayList<>();
+  /** Told after each new snapshot: clients waiting for a slot may now have a backend. */
+  private volatile Runnable rebuilt = () -> { };
 
   /**
    * What picks read: the eligible backends and their selector, and the fallback used when none is eligible (fail
@@ -62,6 +64,11 @@ final class BackendRegistry {
     this.vertx = vertx;
     this.balancer = balancer;
     this.events = events;
+  }
+
+  /** Sets what runs after each new snapshot is out (on a worker thread). */
+  void onRebuilt(Runnable action) {
+    this.rebuilt = action;
   }
 
   /** Every backend present, in the order added. */
@@ -244,6 +251,7 @@ final class BackendRegistry {
       try {
         snapshot = build(snapshot, byId);
         covered.forEach(Promise::tryComplete);
+        rebuilt.run();
       } catch (RuntimeException e) {
         log.error("balancer {} could not build a selector; keeping the previous one", balancer, e);
         covered.forEach(promise -> promise.tryFail(e));
@@ -330,16 +338,32 @@ final class BackendRegistry {
     }
     // Rare: the strategy chose a backend that already failed for this client (consistent hashing always does), or
     // one that left rotation since the snapshot was built. Take the next suitable one after it, so retries spread.
-    BackendStateImpl next = failingOpen ? null : nextUntried(current.eligible, pick, tried, false);
-    return next != null ? next : nextUntried(current.fallback, pick, tried, true);
+    BackendStateImpl next = failingOpen ? null : nextUntried(current.eligible, pick, tried, false, false);
+    return next != null ? next : nextUntried(current.fallback, pick, tried, true, false);
+  }
+
+  /**
+   * Takes a slot of {@code pick} (from {@link #select}) or, when it is full, of the next backend of the same kind
+   * (eligible, or only selectable when {@code pick} came from failing open) that {@code tried} has not tried.
+   *
+   * @return the backend whose slot was taken; null when every such backend is at its connection limit
+   */
+  BackendStateImpl reserve(BackendStateImpl pick, Upstream tried) {
+    if (pick.tryReserve()) {
+      return pick;
+    }
+    boolean failingOpen = !pick.eligible();
+    Snapshot current = snapshot;
+    return nextUntried(failingOpen ? current.fallback : current.eligible, pick, tried, failingOpen, true);
   }
 
   private static BackendStateImpl nextUntried(List<BackendStateImpl> candidates, BackendState after, Upstream tried,
-      boolean failingOpen) {
+      boolean failingOpen, boolean reserve) {
     int start = Math.max(candidates.indexOf(after), 0);
     for (int i = 1; i <= candidates.size(); i++) {
       BackendStateImpl next = candidates.get((start + i) % candidates.size());
-      if ((failingOpen ? next.selectable() : next.eligible()) && (tried == null || !tried.wasTried(next))) {
+      if ((failingOpen ? next.selectable() : next.eligible()) && (tried == null || !tried.wasTried(next))
+          && (!reserve || next.tryReserve())) {
         return next;
       }
     }

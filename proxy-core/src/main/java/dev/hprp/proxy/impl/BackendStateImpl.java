@@ -39,6 +39,15 @@ final class BackendStateImpl implements BackendState, BackendCounters {
   final AtomicInteger consecutiveConnectFailures = new AtomicInteger();
   /** The relayed connections, so that a removal can close those still open at its drain timeout. */
   private final Set<Upstream> open = ConcurrentHashMap.newKeySet();
+  /**
+   * Connections that hold one of its slots: connects under way and relayed connections. Counted whether or not it
+   * has a limit, so that a limit set later sees the connections already open.
+   */
+  private final AtomicInteger slots = new AtomicInteger();
+  /** The most slots at once; 0: no limit. */
+  private volatile int maxConnections;
+  /** {@link #maxConnections} was set for this backend alone, so a new proxy-wide default leaves it. */
+  private volatile boolean limitOverridden;
   /** Guarded by the health monitor. */
   final HealthTracker tracker = new HealthTracker();
 
@@ -55,8 +64,14 @@ final class BackendStateImpl implements BackendState, BackendCounters {
   /** Completed when a removal has finished; set when the removal begins. */
   private volatile Promise<Void> removal;
 
+  /** A backend with no connection limit. */
   BackendStateImpl(Backend backend, BackendHealth health, boolean admitted) {
+    this(backend, health, admitted, 0);
+  }
+
+  BackendStateImpl(Backend backend, BackendHealth health, boolean admitted, int maxConnections) {
     this.backend = backend;
+    this.maxConnections = maxConnections;
     this.health = health;
     this.admitted = admitted;
     derive();
@@ -203,6 +218,47 @@ final class BackendStateImpl implements BackendState, BackendCounters {
   /** Runs {@code action} on every relayed connection open now (weakly consistent, as a concurrent set's view). */
   void forEachOpen(Consumer<Upstream> action) {
     open.forEach(action);
+  }
+
+  /**
+   * Takes one of its slots for a connect: always when it has no limit, else when fewer than its limit are taken.
+   * Every slot taken is given back once with {@link #releaseSlot}.
+   */
+  boolean tryReserve() {
+    int max = maxConnections;
+    if (max == 0) {
+      slots.incrementAndGet();
+      return true;
+    }
+    int taken;
+    do {
+      taken = slots.get();
+      if (taken >= max) {
+        return false;
+      }
+    } while (!slots.compareAndSet(taken, taken + 1));
+    return true;
+  }
+
+  void releaseSlot() {
+    slots.decrementAndGet();
+  }
+
+  int maxConnections() {
+    return maxConnections;
+  }
+
+  /** Sets its own limit, which a later proxy-wide default does not change. */
+  void overrideMaxConnections(int max) {
+    limitOverridden = true;
+    maxConnections = max;
+  }
+
+  /** Takes the proxy-wide default limit, unless it has its own. */
+  void defaultMaxConnections(int max) {
+    if (!limitOverridden) {
+      maxConnections = max;
+    }
   }
 
   void connectFailed() {

@@ -4,6 +4,7 @@ import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendEvent;
 import dev.hprp.proxy.BackendHealth;
 import dev.hprp.proxy.Durations;
+import dev.hprp.proxy.ProxyProtocolVersion;
 import dev.hprp.proxy.health.HealthCheck;
 import dev.hprp.proxy.health.HealthCheckContext;
 import dev.hprp.proxy.health.HealthCheckOptions;
@@ -32,10 +33,14 @@ final class HealthMonitor {
   private final Vertx vertx;
   private final BackendRegistry registry;
   private final BackendEvents events;
-  private final HealthCheck check;
-  private final HealthCheckOptions checkOptions;
-  private final PassiveHealthOptions passive;
+  /** Null when active checks are off; replaced (never mutated) by {@link #update(HealthCheck, HealthCheckOptions)}. */
+  private volatile HealthCheck check;
+  private volatile HealthCheckOptions checkOptions;
+  /** Replaced (never mutated) by {@link #update(PassiveHealthOptions)}. */
+  private volatile PassiveHealthOptions passive;
   private boolean closed;
+  /** The PROXY header probes send first; NONE unless asked for. */
+  private volatile ProxyProtocolVersion probeHeader = ProxyProtocolVersion.NONE;
 
   HealthMonitor(Vertx vertx, BackendRegistry registry, BackendEvents events, HealthCheck check,
       HealthCheckOptions checkOptions, PassiveHealthOptions passive) {
@@ -87,6 +92,35 @@ final class HealthMonitor {
     scheduleProbe(state);
   }
 
+  /**
+   * Replaces the active check and its schedule; each backend's probes follow from their next one. Active checks must
+   * have been on from the start: turning them on or off changes how backends join, so it needs a new proxy.
+   *
+   * @throws IllegalStateException when active checks are off
+   */
+  synchronized void update(HealthCheck check, HealthCheckOptions options) {
+    if (this.check == null) {
+      throw new IllegalStateException("active health checks are off (expected: a proxy built with a health check)");
+    }
+    this.checkOptions = options;
+    this.check = check;
+  }
+
+  /** Replaces the passive health options for the connects from now on. */
+  void update(PassiveHealthOptions passive) {
+    this.passive = passive;
+  }
+
+  /** Makes probes send {@code header} first (a LOCAL/UNKNOWN one), for backends that require a PROXY header. */
+  void probeHeader(ProxyProtocolVersion header) {
+    this.probeHeader = header;
+  }
+
+  /** Whether active checks are on. */
+  boolean activeChecks() {
+    return check != null;
+  }
+
   /** Stops probing a backend that is leaving, and any ejection timer of it. */
   synchronized void stop(BackendStateImpl state) {
     HealthTracker tracker = state.tracker;
@@ -113,8 +147,8 @@ final class HealthMonitor {
 
   /** Passive health: a connect to {@code state} failed. Called from any event loop. */
   void connectFailed(BackendStateImpl state, Throwable cause) {
-    if (!passive.isEnabled()) {
-      return;
+    if (!passive.isEnabled() || LocalFailures.isLocal(cause)) {
+      return; // a shortage of the proxy's own (file descriptors) says nothing about the backend
     }
     int failures = state.consecutiveConnectFailures.incrementAndGet();
     if (failures >= passive.getConsecutiveFailures()) {
@@ -136,7 +170,7 @@ final class HealthMonitor {
         id -> result.tryFail("timed out after " + Durations.format(timeout)));
     Future<Void> outcome;
     try {
-      outcome = check.check(new ProbeContext(state.backend(), vertx, timeout));
+      outcome = check.check(new ProbeContext(state.backend(), vertx, timeout, probeHeader));
     } catch (RuntimeException e) {
       outcome = Future.failedFuture(e);
     }
@@ -159,7 +193,12 @@ final class HealthMonitor {
     long interval = checkOptions.getInterval().toMillis();
     long jitter = (long) (interval * checkOptions.getJitter() * ThreadLocalRandom.current().nextDouble());
     tracker.probeTimer = vertx.setTimer(interval + jitter, id -> probe(state).onComplete(ar -> {
-      probeResult(state, ar.cause());
+      if (ar.failed() && LocalFailures.isLocal(ar.cause())) {
+        // The probe could not even be made here (out of file descriptors): no verdict either way.
+        LocalFailures.warn(log, "health check of " + state.id(), ar.cause());
+      } else {
+        probeResult(state, ar.cause());
+      }
       scheduleProbe(state);
     }));
   }
@@ -284,6 +323,7 @@ final class HealthMonitor {
     return message != null ? message : failure.getClass().getSimpleName();
   }
 
-  private record ProbeContext(Backend backend, Vertx vertx, Duration timeout) implements HealthCheckContext {
+  private record ProbeContext(Backend backend, Vertx vertx, Duration timeout, ProxyProtocolVersion proxyProtocol)
+      implements HealthCheckContext {
   }
 }

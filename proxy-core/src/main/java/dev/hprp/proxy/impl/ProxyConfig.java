@@ -3,6 +3,9 @@ package dev.hprp.proxy.impl;
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendListener;
 import dev.hprp.proxy.HttpOptions;
+import dev.hprp.proxy.BackendTlsOptions;
+import dev.hprp.proxy.TlsOptions;
+import dev.hprp.proxy.ProxyProtocolOptions;
 import dev.hprp.proxy.ConnectionListener;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.balancer.Balancer;
@@ -19,6 +22,8 @@ import java.util.List;
  * @param backends  the backends configured at build time; later ones come through discovery or the runtime API
  * @param discovery the discovery sources, in order
  * @param healthCheck null when active health checks are off
+ * @param tls         null without TLS termination
+ * @param backendTls  null without TLS to the backends
  */
 record ProxyConfig(
     List<Backend> backends,
@@ -30,5 +35,8 @@ record ProxyConfig(
     ReverseProxyOptions options,
     HttpOptions httpOptions,
     List<BackendListener> listeners,
+    ProxyProtocolOptions proxyProtocol,
+    TlsOptions tls,
+    BackendTlsOptions backendTls,
     List<ConnectionListener> connectionListeners) {
 }

@@ -44,6 +44,11 @@ public final class ProxyInternals {
     return proxy.connections().active();
   }
 
+  /** Client connections waiting now for a backend slot (every eligible backend at its connection limit). */
+  public int queueWaiting() {
+    return proxy.queuedConnections();
+  }
+
   /** Every backend present now, in the order added, those being removed included. */
   public List<? extends BackendCounters> backends() {
     return proxy.states();

@@ -2,6 +2,9 @@ package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendListener;
+import dev.hprp.proxy.BackendTlsOptions;
+import dev.hprp.proxy.TlsOptions;
+import dev.hprp.proxy.ProxyProtocolOptions;
 import dev.hprp.proxy.ConnectionListener;
 import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.HttpOptions;
@@ -34,6 +37,9 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
   private ReverseProxyOptions options = new ReverseProxyOptions();
   private HttpOptions httpOptions = new HttpOptions();
   private final List<BackendListener> listeners = new ArrayList<>();
+  private ProxyProtocolOptions proxyProtocol = new ProxyProtocolOptions();
+  private TlsOptions tls;
+  private BackendTlsOptions backendTls;
   private final List<ConnectionListener> connectionListeners = new ArrayList<>();
 
   /** Called by {@link ReverseProxy#builder(Vertx)}. */
@@ -119,6 +125,24 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
   }
 
   @Override
+  public ReverseProxyBuilder proxyProtocol(ProxyProtocolOptions options) {
+    this.proxyProtocol = new ProxyProtocolOptions(Objects.requireNonNull(options, "options"));
+    return this;
+  }
+
+  @Override
+  public ReverseProxyBuilder tls(TlsOptions options) {
+    this.tls = new TlsOptions(Objects.requireNonNull(options, "options"));
+    return this;
+  }
+
+  @Override
+  public ReverseProxyBuilder backendTls(BackendTlsOptions options) {
+    this.backendTls = new BackendTlsOptions(Objects.requireNonNull(options, "options"));
+    return this;
+  }
+
+  @Override
   public ReverseProxy build() {
     if (backends.isEmpty() && discovery.isEmpty()) {
       throw new IllegalStateException("backends: none set (expected: at least one backend or discovery source)");
@@ -148,6 +172,9 @@ public final class ReverseProxyBuilderImpl implements ReverseProxyBuilder {
         new ReverseProxyOptions(options),
         new HttpOptions(httpOptions),
         List.copyOf(listeners),
+        new ProxyProtocolOptions(proxyProtocol),
+        tls == null ? null : new TlsOptions(tls),
+        backendTls == null ? null : new BackendTlsOptions(backendTls),
         List.copyOf(connectionListeners)));
   }
 }

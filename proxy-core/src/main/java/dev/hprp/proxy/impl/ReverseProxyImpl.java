@@ -12,6 +12,10 @@ import dev.hprp.proxy.ProxyMode;
 import dev.hprp.proxy.fault.Fault;
 import dev.hprp.proxy.fault.FaultHandle;
 import dev.hprp.proxy.impl.http.HttpServerVerticle;
+import dev.hprp.proxy.TlsOptions;
+import dev.hprp.proxy.health.HealthCheck;
+import dev.hprp.proxy.health.HealthCheckOptions;
+import dev.hprp.proxy.health.PassiveHealthOptions;
 import dev.hprp.proxy.impl.tcp.TcpServerVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.VerticleBase;
@@ -59,6 +63,11 @@ final class ReverseProxyImpl implements ReverseProxy {
   private final HealthMonitor monitor;
   private final UpstreamConnector connector;
   private final FaultRegistry faults;
+  private final BackendQueue queue;
+  /** The options in force: those built with, then those {@link #reconfigure} applied. Guarded by {@code this}. */
+  private ReverseProxyOptions options;
+  /** The passive health options in force. Guarded by {@code this}. */
+  private PassiveHealthOptions passive;
   private final Connections connections;
   private final BackendEvents events;
   private final ProxyInternals internals = new ProxyInternals(this);
@@ -84,11 +93,24 @@ final class ReverseProxyImpl implements ReverseProxy {
     this.registry = new BackendRegistry(vertx, config.balancer(), events);
     this.monitor = new HealthMonitor(vertx, registry, events, config.healthCheck(), config.healthCheckOptions(),
         config.passiveHealthOptions());
-    long earlyCloseWindow = config.passiveHealthOptions().isEnabled()
-        ? config.passiveHealthOptions().getEarlyCloseWindow().toNanos() : 0;
+    ReverseProxyOptions options = config.options();
+    this.options = options;
+    this.passive = config.passiveHealthOptions();
     this.faults = new FaultRegistry(vertx, registry);
-    this.connector = new UpstreamConnector(registry, monitor, faults, config.options().getMaxConnectAttempts(),
-        earlyCloseWindow, connections);
+    this.queue = new BackendQueue(vertx, registry, options.getMaxQueue(), options.getQueueTimeout().toMillis());
+    registry.onRebuilt(queue::drain);
+    if (config.proxyProtocol().isSendToHealthChecks()) {
+      monitor.probeHeader(config.proxyProtocol().getSend());
+    }
+    if (config.backendTls() != null && config.backendTls().isInsecure()) {
+      log.warn("TLS to the backends does not verify their certificates (insecure): for tests only");
+    }
+    Edge edge = new Edge(new AcceptGate(options.getMaxConnections()), options.getClientTimeout().toNanos(),
+        config.proxyProtocol(), config.tls() == null ? null : TlsContexts.server(config.tls()),
+        config.backendTls() == null ? null : TlsContexts.client(config.backendTls()),
+        config.backendTls() == null ? null : config.backendTls().getServerName().orElse(null));
+    this.connector = new UpstreamConnector(registry, monitor, faults, options.getMaxConnectAttempts(),
+        earlyCloseWindowNanos(passive), queue, edge, connections);
     for (Backend backend : config.backends()) {
       configured.add(registry.add(newState(backend)));
     }
@@ -96,7 +118,11 @@ final class ReverseProxyImpl implements ReverseProxy {
   }
 
   private BackendStateImpl newState(Backend backend) {
-    return new BackendStateImpl(backend, monitor.initialHealth(), false);
+    int limit;
+    synchronized (this) {
+      limit = options.getBackendMaxConnections();
+    }
+    return new BackendStateImpl(backend, monitor.initialHealth(), false, limit);
   }
 
   @Override
@@ -292,6 +318,122 @@ final class ReverseProxyImpl implements ReverseProxy {
   }
 
   @Override
+  public Future<Void> setBackendMaxConnections(String id, int maxConnections) {
+    Objects.requireNonNull(id, "id");
+    try {
+      Ranges.check("maxConnections", maxConnections, 0, ReverseProxyOptions.MAX_CONNECTIONS_LIMIT);
+      BackendStateImpl state = registry.require(id);
+      if (state.maxConnections() != maxConnections) {
+        log.info("backend {} connection limit {} -> {}", id, state.maxConnections(), maxConnections);
+      }
+      state.overrideMaxConnections(maxConnections);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    queue.drain(); // a higher limit serves waiting clients at once
+    return Future.succeededFuture();
+  }
+
+  private static long earlyCloseWindowNanos(PassiveHealthOptions passive) {
+    return passive.isEnabled() ? passive.getEarlyCloseWindow().toNanos() : 0;
+  }
+
+  @Override
+  public synchronized Future<List<String>> reconfigure(ReverseProxyOptions requested) {
+    Objects.requireNonNull(requested, "options");
+    ReverseProxyOptions next = new ReverseProxyOptions(requested);
+    ReverseProxyOptions before = options;
+    List<String> restart = new ArrayList<>();
+    if (!before.getHost().equals(next.getHost())) {
+      restart.add("host");
+      next.setHost(before.getHost());
+    }
+    if (before.getPort() != next.getPort()) {
+      restart.add("port");
+      next.setPort(before.getPort());
+    }
+    if (before.getEventLoops() != next.getEventLoops()) {
+      restart.add("eventLoops");
+      next.setEventLoops(before.getEventLoops());
+    }
+    if (!before.getConnectTimeout().equals(next.getConnectTimeout())) {
+      restart.add("connectTimeout");
+      next.setConnectTimeout(before.getConnectTimeout());
+    }
+    if (!before.getIdleTimeout().equals(next.getIdleTimeout())) {
+      restart.add("idleTimeout");
+      next.setIdleTimeout(before.getIdleTimeout());
+    }
+    if (before.getMode() != next.getMode()) {
+      restart.add("mode");
+      next.setMode(before.getMode());
+    }
+    if (before.getPoolSize() != next.getPoolSize()) {
+      // Each event loop's server sized its pool (HTTP) or its preconnected sockets (TCP) when it started.
+      restart.add("poolSize");
+      next.setPoolSize(before.getPoolSize());
+    }
+    options = next;
+    connector.edge().acceptGate().limit(next.getMaxConnections());
+    connector.edge().clientTimeoutNanos(next.getClientTimeout().toNanos());
+    queue.limits(next.getMaxQueue(), next.getQueueTimeout().toMillis());
+    for (BackendStateImpl state : registry.states()) {
+      state.defaultMaxConnections(next.getBackendMaxConnections());
+    }
+    connector.reconfigure(next.getMaxConnectAttempts(), earlyCloseWindowNanos(passive));
+    queue.drain(); // higher limits serve waiting clients at once
+    if (!restart.isEmpty()) {
+      log.info("options {} changed but apply only to a new proxy: kept as they were", restart);
+    }
+    return Future.succeededFuture(List.copyOf(restart));
+  }
+
+  @Override
+  public Future<Void> updateHealthCheck(HealthCheck check, HealthCheckOptions options) {
+    Objects.requireNonNull(check, "check");
+    try {
+      monitor.update(check, new HealthCheckOptions(Objects.requireNonNull(options, "options")));
+    } catch (IllegalStateException e) {
+      return Future.failedFuture(e);
+    }
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public synchronized Future<Void> updatePassiveHealth(PassiveHealthOptions requested) {
+    PassiveHealthOptions next = new PassiveHealthOptions(Objects.requireNonNull(requested, "options"));
+    if (next.getMaxEjectionTime().compareTo(next.getBaseEjectionTime()) < 0) {
+      return Future.failedFuture(new IllegalArgumentException("passive health: maxEjectionTime "
+          + Durations.format(next.getMaxEjectionTime()) + " is below baseEjectionTime "
+          + Durations.format(next.getBaseEjectionTime())));
+    }
+    passive = next;
+    monitor.update(next);
+    connector.reconfigure(options.getMaxConnectAttempts(), earlyCloseWindowNanos(next));
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> updateTls(TlsOptions options) {
+    Objects.requireNonNull(options, "options");
+    if (connector.edge().serverTls() == null) {
+      return Future.failedFuture(new IllegalStateException("tls: off (expected: a proxy built with TLS)"));
+    }
+    try {
+      connector.edge().serverTls(TlsContexts.server(options));
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    log.info("TLS certificate {} loaded for new connections", options.getCertificate());
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public int queuedConnections() {
+    return queue.size();
+  }
+
+  @Override
   public Future<Void> drain(String id) {
     return setAdminState(id, BackendAdminState.DRAINING);
   }
@@ -411,7 +553,7 @@ final class ReverseProxyImpl implements ReverseProxy {
         wanted.put(state.id(), state.backend());
       }
     }
-    return applyUpdate(desired, wanted, config.options().getDrainTimeout());
+    return applyUpdate(desired, wanted, options.getDrainTimeout());
   }
 
   private synchronized boolean isClosed() {

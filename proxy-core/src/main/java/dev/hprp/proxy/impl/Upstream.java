@@ -6,7 +6,9 @@ import dev.hprp.proxy.EndState;
 import dev.hprp.proxy.fault.Fault;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
+import io.vertx.core.Context;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.net.SocketAddress;
 import java.net.ConnectException;
 import java.time.Duration;
@@ -172,6 +174,7 @@ public abstract class Upstream {
     if (backend.connectionClosed(this) == 0 && backend.removed()) {
       connector.registry().drained(backend);
     }
+    connector.releaseSlot(backend);
   }
 
   /**
@@ -201,6 +204,11 @@ public abstract class Upstream {
    */
   abstract Future<Void> faultsChanged();
 
+  /** Whether any backend failed for this client yet. */
+  boolean triedAny() {
+    return triedCount > 0;
+  }
+
   boolean wasTried(BackendStateImpl state) {
     for (int i = 0; i < triedCount; i++) {
       if (tried[i] == state) {
@@ -219,10 +227,16 @@ public abstract class Upstream {
     tried[triedCount++] = state;
   }
 
-  /** The connecting phase, then the handle given to the protocol: one object per client. */
+  /**
+   * The connecting phase, then the handle given to the protocol: one object per client. Its connecting runs on the
+   * client's event loop (the context it was created on); the {@link BackendQueue} hands it a slot from any thread,
+   * and it carries on there.
+   */
   static final class Connecting<C> extends Upstream implements Handler<AsyncResult<C>> {
 
     private final UpstreamConnector.Attempt<C> attempt;
+    /** The client's event loop; null when created off Vert.x (tests driving the connector from plain threads). */
+    private final Context context;
     private BackendStateImpl candidate;
     private volatile boolean connected;
     /**
@@ -230,10 +244,17 @@ public abstract class Upstream {
      * met. Whether a fault acts on a connection is decided once, for all its attempts.
      */
     private Map<ActiveFault, Long> connectFaults;
+    /** The queue timeout's timer while it waits in the {@link BackendQueue}. */
+    long queueTimer = -1;
 
     Connecting(UpstreamConnector connector, UpstreamConnector.Attempt<C> attempt) {
       super(connector);
       this.attempt = attempt;
+      this.context = Vertx.currentContext();
+    }
+
+    UpstreamConnector.Attempt<C> attempt() {
+      return attempt;
     }
 
     void next() {
@@ -241,18 +262,78 @@ public abstract class Upstream {
         attempt.abandoned();
         return;
       }
-      candidate = attempts < connector.maxAttempts() ? connector.registry().select(attempt, this) : null;
-      if (candidate == null) {
+      BackendStateImpl pick = attempts < connector.maxAttempts() ? connector.registry().select(attempt, this) : null;
+      if (pick == null) {
         attempt.failed(attempts);
         return;
       }
+      BackendQueue queue = connector.queue();
+      // Clients already waiting go first: with a queue, a new client joins its back.
+      BackendStateImpl slot = queue.size() == 0 ? connector.registry().reserve(pick, this) : null;
+      if (slot != null) {
+        dial(slot);
+      } else if (!queue.enqueue(this)) {
+        if (log.isDebugEnabled()) {
+          log.debug("{}: every backend is at its connection limit and the queue is full; closing",
+              attempt.clientAddress());
+        }
+        attempt.failed(attempts);
+      }
+    }
+
+    /** Connects to {@code state}, one of whose slots this client holds. */
+    private void dial(BackendStateImpl state) {
+      candidate = state;
       attempts++;
       ActiveFault[] faults = connector.faults().active();
       if (faults.length != 0 && applyConnectFaults(faults)) {
         return;
       }
       dialNanos = System.nanoTime();
-      attempt.dial(candidate.backend()).onComplete(this);
+      attempt.dial(state.backend()).onComplete(this);
+    }
+
+    /** Called by the queue, on any thread: a slot of {@code state} is this waiter's. */
+    void resume(BackendStateImpl state) {
+      onContext(() -> {
+        if (attempt.wanted()) {
+          dial(state);
+        } else {
+          connector.releaseSlot(state);
+          attempt.abandoned();
+        }
+      });
+    }
+
+    /** Called by the queue, on any thread: no backend is left for this waiter. */
+    void resumeUnserved() {
+      onContext(() -> {
+        if (attempt.wanted()) {
+          attempt.failed(attempts);
+        } else {
+          attempt.abandoned();
+        }
+      });
+    }
+
+    /** Called on the timer's context (the client's): the waiter left the queue unserved. */
+    void queueTimedOut() {
+      if (log.isDebugEnabled()) {
+        log.debug("{}: no backend slot within the queue timeout; closing", attempt.clientAddress());
+      }
+      if (attempt.wanted()) {
+        attempt.queueTimedOut(attempts);
+      } else {
+        attempt.abandoned();
+      }
+    }
+
+    private void onContext(Runnable action) {
+      if (context == null) {
+        action.run();
+      } else {
+        context.runOnContext(v -> action.run());
+      }
     }
 
     /**
@@ -300,6 +381,7 @@ public abstract class Upstream {
           log.debug("{}: connect to {} refused by fault {}", attempt.clientAddress(), candidate, refusing);
         }
         dialNanos = System.nanoTime();
+        connector.releaseSlot(candidate);
         failedAttempt(candidate, new ConnectException("connection refused by fault " + refusing));
         markTried(candidate);
         next();
@@ -311,6 +393,9 @@ public abstract class Upstream {
           if (attempt.wanted()) {
             dialNanos = System.nanoTime();
             attempt.dial(candidate.backend()).onComplete(this);
+          } else {
+            connector.releaseSlot(candidate);
+            attempt.abandoned();
           }
         });
         return true;
@@ -322,8 +407,16 @@ public abstract class Upstream {
     public void handle(AsyncResult<C> ar) {
       BackendStateImpl state = candidate;
       if (ar.failed()) {
+        connector.releaseSlot(state);
         if (!attempt.backendFault(ar.cause())) {
           // Not the backend's doing (an HTTP pool queue full or timed out): no health verdict, no other backend.
+          attempt.failed(attempts);
+          return;
+        }
+        if (LocalFailures.isLocal(ar.cause())) {
+          // Not the backend's doing: no health verdict, and another backend would fail the same way.
+          LocalFailures.warn(log, attempt.clientAddress() + ": connect to " + state, ar.cause());
+          failedAttempt(state, ar.cause());
           attempt.failed(attempts);
           return;
         }
@@ -344,6 +437,7 @@ public abstract class Upstream {
         if (state.activeConnections() == 0) {
           connector.registry().drained(state);
         }
+        connector.releaseSlot(state);
         attempt.discard(ar.result());
         failedAttempt(state, LEAVING);
         markTried(state);

@@ -8,8 +8,10 @@ import io.vertx.core.Future;
  * The protocol-independent step between a client and a backend: select a backend (skipping those already tried),
  * connect, fail over to another backend when the connect fails, feed passive health, and count; connect faults
  * ({@link dev.hprp.proxy.fault.Fault#refuseFirst}, {@link dev.hprp.proxy.fault.Fault#connectDelay}) act here. TCP
- * mode calls it once per client connection; whatever the protocol, it gets an {@link Upstream} that releases the
- * backend's active count exactly once.
+ * mode calls it once per client connection, HTTP mode once per request; whatever the protocol, it gets an
+ * {@link Upstream} that releases the backend's active count exactly once. Per-backend connection limits apply here:
+ * a connect holds one of its backend's slots from the dial to the release, and a client that finds every eligible
+ * backend full waits in the {@link BackendQueue} (which is not an attempt).
  *
  * <p>Thread-safe and shared by every event loop; all per-connection state lives in the {@link Upstream}.
  */
@@ -18,16 +20,27 @@ public final class UpstreamConnector {
   private final BackendRegistry registry;
   private final HealthMonitor monitor;
   private final FaultRegistry faults;
-  private final int maxAttempts;
-  private final long earlyCloseWindowNanos;
+  /** The settings below may change while the proxy runs ({@link #reconfigure}); each connect reads them once. */
+  private volatile int maxAttempts;
+  private volatile long earlyCloseWindowNanos;
+  private final BackendQueue queue;
+  private final Edge edge;
   private final Connections connections;
 
   UpstreamConnector(BackendRegistry registry, HealthMonitor monitor, FaultRegistry faults, int maxAttempts,
-      long earlyCloseWindowNanos, Connections connections) {
+      long earlyCloseWindowNanos, BackendQueue queue, Edge edge, Connections connections) {
     this.connections = connections;
+    this.queue = queue;
+    this.edge = edge;
     this.registry = registry;
     this.monitor = monitor;
     this.faults = faults;
+    this.maxAttempts = maxAttempts;
+    this.earlyCloseWindowNanos = earlyCloseWindowNanos;
+  }
+
+  /** Takes new values of the settings that may change while the proxy runs, for the connections from now on. */
+  void reconfigure(int maxAttempts, long earlyCloseWindowNanos) {
     this.maxAttempts = maxAttempts;
     this.earlyCloseWindowNanos = earlyCloseWindowNanos;
   }
@@ -61,8 +74,9 @@ public final class UpstreamConnector {
     void connected(Upstream upstream, C connection);
 
     /**
-     * No backend could be connected: every eligible one failed, the attempts ran out, or none is left; or a dial
-     * failed for a reason that is not the backend's fault ({@link #backendFault}).
+     * No backend could be connected: every eligible one failed, the attempts ran out, or none is left; every
+     * eligible backend was at its connection limit and the queue was full; or a dial failed for a reason that is not
+     * the backend's fault ({@link #backendFault}), or for a local one (out of file descriptors).
      */
     void failed(int attempts);
 
@@ -72,6 +86,14 @@ public final class UpstreamConnector {
      */
     default boolean backendFault(Throwable cause) {
       return true;
+    }
+
+    /**
+     * Every eligible backend stayed at its connection limit for the whole queue timeout: TCP mode closes the client,
+     * HTTP mode answers 503. {@link #failed} unless the protocol tells the two apart.
+     */
+    default void queueTimedOut(int attempts) {
+      failed(attempts);
     }
 
     /** Closes a connection that is not used after all (its backend began leaving while it was being opened). */
@@ -113,6 +135,24 @@ public final class UpstreamConnector {
    */
   public java.util.List<Backend> eligibleBackends() {
     return registry.eligibleBackends();
+  }
+
+  /**
+   * What every mode's server applies to its clients around the connector: the proxy-wide connection limit, the client
+   * timeout, the PROXY protocol.
+   */
+  public Edge edge() {
+    return edge;
+  }
+
+  /** Gives back a backend slot (a connect failed, or a connection ended) and serves the queue with it. */
+  void releaseSlot(BackendStateImpl state) {
+    state.releaseSlot();
+    queue.drain();
+  }
+
+  BackendQueue queue() {
+    return queue;
   }
 
   BackendRegistry registry() {

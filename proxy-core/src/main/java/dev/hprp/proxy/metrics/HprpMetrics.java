@@ -41,6 +41,8 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>{@code hprp_connections_accepted_total}</td><td>counter</td><td>client connections accepted</td></tr>
  *   <tr><td>{@code hprp_connections_active}</td><td>gauge</td><td>client connections open (connecting or
  *       relayed)</td></tr>
+ *   <tr><td>{@code hprp_queue_waiting}</td><td>gauge</td><td>client connections waiting for a backend slot (every
+ *       eligible backend at its connection limit)</td></tr>
  *   <tr><td>{@code hprp_backend_up}</td><td>gauge</td><td>1 when the backend takes new connections (UP and enabled),
  *       else 0</td></tr>
  *   <tr><td>{@code hprp_backend_connections_active}</td><td>gauge</td><td>connections relayed to it now</td></tr>
@@ -106,6 +108,9 @@ public final class HprpMetrics implements MeterBinder, AutoCloseable {
         .register(registry));
     proxyMeters.add(Gauge.builder("hprp.connections.active", proxy, ProxyInternals::activeConnections)
         .description("Client connections open, connecting or relayed")
+        .register(registry));
+    proxyMeters.add(Gauge.builder("hprp.queue.waiting", proxy, ProxyInternals::queueWaiting)
+        .description("Client connections waiting for a backend slot, every eligible backend being at its limit")
         .register(registry));
     // Listen first, then register those present: a backend is either seen here or in an event (or both).
     proxy.addBackendListener(follower);

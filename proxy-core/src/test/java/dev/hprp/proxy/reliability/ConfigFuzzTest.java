@@ -119,7 +119,13 @@ class ConfigFuzzTest {
         new Setting<>("consecutiveFailures",
             v -> new PassiveHealthOptions().setConsecutiveFailures(v).getConsecutiveFailures(), between(1, 1000)),
         new Setting<>("maxEjectedPercent",
-            v -> new PassiveHealthOptions().setMaxEjectedPercent(v).getMaxEjectedPercent(), between(0, 100)));
+            v -> new PassiveHealthOptions().setMaxEjectedPercent(v).getMaxEjectedPercent(), between(0, 100)),
+        new Setting<>("maxConnections", v -> new ReverseProxyOptions().setMaxConnections(v).getMaxConnections(),
+            between(0, 10_000_000)),
+        new Setting<>("backendMaxConnections",
+            v -> new ReverseProxyOptions().setBackendMaxConnections(v).getBackendMaxConnections(),
+            between(0, 10_000_000)),
+        new Setting<>("maxQueue", v -> new ReverseProxyOptions().setMaxQueue(v).getMaxQueue(), between(0, 1_000_000)));
     Random random = new Random(7);
     List<Integer> values = new ArrayList<>(List.of(Integer.MIN_VALUE, -1, 0, 1, 100, 101, 1024, 1025, 65535, 65536,
         Integer.MAX_VALUE));
@@ -156,7 +162,11 @@ class ConfigFuzzTest {
         new Setting<>("baseEjectionTime",
             v -> new PassiveHealthOptions().setBaseEjectionTime(v).getBaseEjectionTime(), between(tenMillis, hour)),
         new Setting<>("maxEjectionTime",
-            v -> new PassiveHealthOptions().setMaxEjectionTime(v).getMaxEjectionTime(), between(tenMillis, hour)));
+            v -> new PassiveHealthOptions().setMaxEjectionTime(v).getMaxEjectionTime(), between(tenMillis, hour)),
+        new Setting<>("queueTimeout", v -> new ReverseProxyOptions().setQueueTimeout(v).getQueueTimeout(),
+            between(millisecond, hour)),
+        new Setting<>("clientTimeout", v -> new ReverseProxyOptions().setClientTimeout(v).getClientTimeout(),
+            between(Duration.ZERO, Duration.ofDays(7))));
     Random random = new Random(11);
     List<Duration> values = new ArrayList<>(List.of(Duration.ZERO, Duration.ofNanos(1), Duration.ofNanos(999_999),
         Duration.ofMillis(-1), Duration.ofDays(-1), Duration.ofDays(365 * 1000), Duration.ofSeconds(Long.MAX_VALUE),

@@ -48,10 +48,22 @@ final class LauncherProcess implements AutoCloseable {
    * --default-signal=INT} (GNU coreutils 8.31 and later), so that Ctrl-C reaches it as it would from a terminal.
    */
   static LauncherProcess start(String... args) throws IOException {
+    return start(List.of(), args);
+  }
+
+  /**
+   * Starts it as {@link #start} does, under an open-file limit of {@code openFiles} ({@code ulimit -n}, through
+   * {@code sh}; lowering the limit needs no privilege).
+   */
+  static LauncherProcess startWithOpenFileLimit(int openFiles, String... args) throws IOException {
+    return start(List.of("sh", "-c", "ulimit -n " + openFiles + " && exec \"$@\"", "sh"), args);
+  }
+
+  private static LauncherProcess start(List<String> prefix, String... args) throws IOException {
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException(JAR.toAbsolutePath() + " missing: run through mvn verify (package first)");
     }
-    List<String> command = new ArrayList<>();
+    List<String> command = new ArrayList<>(prefix);
     if (ignoresSignal(ProcessHandle.current().pid(), SIGINT)) {
       command.addAll(List.of("env", "--default-signal=INT"));
     }

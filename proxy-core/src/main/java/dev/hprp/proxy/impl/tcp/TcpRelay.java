@@ -1,6 +1,10 @@
 package dev.hprp.proxy.impl.tcp;
 
 import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.ProxyProtocolVersion;
+import dev.hprp.proxy.impl.Edge;
+import dev.hprp.proxy.impl.ProxyHeaders;
+import dev.hprp.proxy.ConnectionRecord;
 import dev.hprp.proxy.EndState;
 import dev.hprp.proxy.impl.ActiveFault;
 import dev.hprp.proxy.impl.Connections;
@@ -23,13 +27,18 @@ import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +81,8 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
 
   /** Name of the relay's handler in each socket's pipeline; fault stages go just before it. */
   static final String HANDLER_NAME = "hprp-relay";
+  /** Name of TLS termination's handler in the client's pipeline. */
+  private static final String TLS_HANDLER_NAME = "hprp-tls";
 
   /** Sends a FIN once what was written before has been flushed; on a failed flush the socket is closing anyway. */
   private static final ChannelFutureListener SHUTDOWN_OUTPUT = flushed -> {
@@ -87,6 +98,20 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
    * request. The socket keeps its own shutdown state, so the channel still reports its output shut.
    */
   private static void shutdownOutput(Channel channel) {
+    SslHandler tls = channel.pipeline().get(SslHandler.class);
+    if (tls != null) {
+      // Over TLS the end of a direction is a close_notify alert: a FIN under it would cut the record stream short.
+      // The FIN follows once the alert is out.
+      tls.closeOutbound().addListener(sent -> shutdownSocket(channel));
+      return;
+    }
+    shutdownSocket(channel);
+  }
+
+  private static void shutdownSocket(Channel channel) {
+    if (!channel.isActive()) {
+      return;
+    }
     if (channel instanceof UnixChannel unix && unix.fd() instanceof Socket socket) {
       try {
         socket.shutdown(false, true);
@@ -130,6 +155,13 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
   private RelayFaults faults;
   /** A fault cut the connection: however it ended, the backend is not to blame. */
   private boolean faultEnded;
+  /** Closes the client when nothing is sent either way at first; null when the client timeout is off. */
+  private ClientTimeout clientTimeout;
+  /** The connector has this client: its callbacks end the relay from now on. */
+  private boolean seeking;
+  /** The client and the address it reached, as a trusted PROXY header told them; null without one. */
+  private SocketAddress proxiedSource;
+  private SocketAddress proxiedDestination;
   private final Connections connections;
   /** The connector's handle from the first attempt on, connected or not: what the record is read from. */
   private Upstream attempts;
@@ -165,10 +197,77 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
       relay.clientAddress = client.remoteAddress();
     }
     // No reads until a backend is connected; the handler holds whatever one read already brought in.
-    client.channelHandlerContext().channel().config().setAutoRead(false);
+    Channel channel = client.channelHandlerContext().channel();
+    channel.config().setAutoRead(false);
     client.shutdownHandler(FINISH_ON_ITS_OWN);
     relay.clientSide.install(client);
-    settings.connector().connect(relay);
+    Edge edge = settings.connector().edge();
+    SslContext tls = edge.serverTls();
+    SslHandler tlsHandler = tls == null ? null : tls.newHandler(channel.alloc());
+    if (tlsHandler != null) {
+      // Before the relay's handler (and the client timeout's): it sees decrypted bytes. A PROXY header is read
+      // before it, at the very head.
+      channel.pipeline().addBefore(HANDLER_NAME, TLS_HANDLER_NAME, tlsHandler);
+    }
+    long clientTimeoutNanos = edge.clientTimeoutNanos();
+    if (clientTimeoutNanos > 0) {
+      relay.clientTimeout = new ClientTimeout(clientTimeoutNanos, channel, HANDLER_NAME);
+    }
+    // A client that leaves before its backend is sought (held beyond the limit, in its PROXY header or TLS
+    // handshake) ends here; from then on the connector's callbacks end it.
+    channel.closeFuture().addListener(closed -> {
+      if (!relay.seeking) {
+        relay.clientSide.releaseEarly();
+        relay.finish();
+      }
+    });
+    // Counted against the proxy-wide limit; beyond it (one accept batch's overshoot) it waits, unread, for a slot.
+    edge.acceptGate().admit(channel, () -> {
+      if (relay.clientTimeout != null) {
+        relay.clientTimeout.arm();
+      }
+      // A backend is picked once the client is known: after its PROXY header and its TLS handshake, if any.
+      Runnable connect = tlsHandler == null ? relay::seek : () -> afterHandshake(channel, tlsHandler, relay::seek);
+      if (edge.readsProxyHeaderFrom(channel.remoteAddress())) {
+        // The client's real address picks the backend (consistent hashing), goes on in our own header and into the
+        // connection's record.
+        ProxyHeaderReader.read(channel, (source, destination) -> {
+          relay.proxiedSource = source;
+          relay.proxiedDestination = destination;
+          if (source != null && relay.connections.recording()) {
+            relay.clientAddress = source;
+          }
+          connect.run();
+        });
+      } else {
+        connect.run();
+      }
+    });
+  }
+
+  /** Hands the client to the connector, which picks, connects and fails over, and ends the relay if it must. */
+  private void seek() {
+    if (!clientSide.channel().isOpen()) {
+      return; // it left meanwhile: its close listener ended the relay
+    }
+    seeking = true;
+    settings.connector().connect(this);
+  }
+
+  /**
+   * Reads until the client's TLS handshake is done, then runs {@code next} with reading off again. A handshake that
+   * fails (TLS 1.1, a client certificate refused, its timeout) closes the client: the SslHandler does.
+   */
+  private static void afterHandshake(Channel channel, SslHandler tls, Runnable next) {
+    tls.handshakeFuture().addListener(handshake -> {
+      if (handshake.isSuccess()) {
+        channel.config().setAutoRead(false);
+        next.run();
+      } else if (log.isDebugEnabled()) {
+        log.debug("{}: TLS handshake failed: {}", channel.remoteAddress(), handshake.cause().toString());
+      }
+    });
+    channel.config().setAutoRead(true);
   }
 
   @Override
@@ -178,13 +277,19 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
 
   @Override
   public SocketAddress clientAddress() {
-    return client.remoteAddress();
+    return proxiedSource != null ? proxiedSource : client.remoteAddress();
   }
 
   @Override
   public Future<NetSocket> dial(Backend backend) {
     PreconnectPool pool = settings.pool();
-    return pool == null ? settings.netClient().connect(backend.port(), backend.host()) : pool.take(backend);
+    Future<NetSocket> connecting = pool == null ? settings.netClient().connect(backend.port(), backend.host())
+        : pool.take(backend);
+    Edge edge = settings.connector().edge();
+    SslContext tls = edge.backendTls();
+    // A pooled connection is handed out before its handshake: a TLS server sends nothing until the client's hello.
+    return tls == null ? connecting : connecting.compose(socket -> BackendTls.handshake(socket, tls,
+        edge.backendServerName(backend.host()), backend.port()));
   }
 
   @Override
@@ -213,6 +318,17 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
   }
 
   @Override
+  public void queueTimedOut(int attempts) {
+    if (log.isDebugEnabled()) {
+      log.debug("{}: queue timeout: every backend stayed at its connection limit; closing", client.remoteAddress());
+    }
+    end = EndState.QUEUE_TIMEOUT;
+    clientSide.releaseEarly();
+    clientSide.close();
+    finish();
+  }
+
+  @Override
   public void discard(NetSocket connection) {
     connection.close();
   }
@@ -235,6 +351,15 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     clientSide.peer = upstreamSide;
     upstreamSide.install((NetSocketInternal) socket);
     ArrayDeque<ByteBuf> banner = settings.pool() == null ? null : PreconnectPool.detach(socket);
+    if (clientTimeout != null) {
+      clientTimeout.watchBackend(upstreamSide.channel(), HANDLER_NAME);
+    }
+    ProxyProtocolVersion sendProxy = settings.connector().edge().sendProxy();
+    if (sendProxy != ProxyProtocolVersion.NONE) {
+      // The backend's first bytes: who the client is, and what it reached (ahead of the client's early bytes).
+      ProxyHeaders.write(upstreamSide.ctx, sendProxy, clientAddress(),
+          proxiedDestination != null ? proxiedDestination : client.localAddress());
+    }
     if (!upstreamSide.channel().isActive()) {
       if (banner != null) {
         banner.forEach(ByteBuf::release);
@@ -277,6 +402,8 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     lastActivityNanos = System.nanoTime();
     scheduleIdleCheck(settings.idleTimeoutNanos());
     clientSide.channel().config().setAutoRead(upstreamSide.channel().isWritable());
+    // What a TLS backend sent right after its handshake, held until now, goes to the client.
+    BackendTls.release((NetSocketInternal) socket);
   }
 
   @Override
@@ -379,7 +506,14 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     }
     finished = true;
     EndState state = end != null ? end : EndState.CLIENT_CLOSED;
-    connections.closed(connections.recording() ? attempts.record(clientAddress, startNanos, state, null) : null);
+    ConnectionRecord record = null;
+    if (connections.recording()) {
+      // A client that left before a backend was sought has no attempts: its record says so.
+      record = attempts != null ? attempts.record(clientAddress, startNanos, state, null)
+          : new ConnectionRecord(clientAddress, Instant.now().minusNanos(System.nanoTime() - startNanos), List.of(),
+              null, 0, 0, null, null, Duration.ofNanos(System.nanoTime() - startNanos), state, null);
+    }
+    connections.closed(record);
   }
 
   /** Notes which side ended first, for passive health's view of a backend that hangs up at once. */
