@@ -16,6 +16,7 @@ ALL_TARGETS="direct,hprp-tcp,hprp-tcp-pool,hprp-http,haproxy-tcp,haproxy-http,ng
 TCP_POOL_SIZE=32   # hprp-tcp-pool: idle connections opened in advance per backend (split over the event loops)
 ALL_PROFILES="c50,c256,close,bulk,idle"
 BULK_BYTES=$((10 * 1024 * 1024))
+COLD_S=5           # the cold close run: wrk for this long right after the target started, before any warm-up
 
 usage() {
   cat <<EOF
@@ -36,7 +37,8 @@ Options:
   --profiles LIST     comma-separated subset of: $ALL_PROFILES (default: all)
                         c50    wrk -t4 -c50, keep-alive, small body (the seed's benchmark)
                         c256   wrk -t4 -c256, keep-alive, small body
-                        close  wrk -t4 -c50 -H 'Connection: close': a new connection per request
+                        close  wrk -t4 -c50 -H 'Connection: close': a new connection per request; also
+                               run for 5 s right after each start, before the warm-up (the cold path)
                         bulk   wrk -t2 -c8 on a 10 MiB body: MiB/s
                         idle   N idle keep-alive connections held through the proxy: accepted, RSS/conn
   --idle-conns N      connections for the idle profile (default: 9000, or less to fit the fd limit)
@@ -427,9 +429,9 @@ start_target() {   # start_target NAME LABEL -> sets TARGET_PID/TARGET_PORT, ret
   local cmd=()
   case "$t" in
     direct) TARGET_PID="" TARGET_PORT=$B1; TARGET_CMD[$t]="(none: wrk to backend 1 on $B1)"; return 0 ;;
-    hprp-tcp) cmd=(java ${HPRP_JAVA_OPTS:-} -jar "$JAR" --port "$PORT" --host 127.0.0.1 --backends "$BACKENDS" "${HPRP_FLAGS[@]}") ;;
-    hprp-tcp-pool) cmd=(java ${HPRP_JAVA_OPTS:-} -jar "$JAR" --pool-size "$TCP_POOL_SIZE" --port "$PORT" --host 127.0.0.1 --backends "$BACKENDS" "${HPRP_FLAGS[@]}") ;;
-    hprp-http) cmd=(java ${HPRP_JAVA_OPTS:-} -jar "$JAR" --mode http --port "$PORT" --host 127.0.0.1 --backends "$BACKENDS" "${HPRP_FLAGS[@]}") ;;
+    hprp-tcp) cmd=(env HPRP_JAR="$JAR" "$ROOT/bin/hprp" --port "$PORT" --host 127.0.0.1 --backends "$BACKENDS" "${HPRP_FLAGS[@]}") ;;
+    hprp-tcp-pool) cmd=(env HPRP_JAR="$JAR" "$ROOT/bin/hprp" --pool-size "$TCP_POOL_SIZE" --port "$PORT" --host 127.0.0.1 --backends "$BACKENDS" "${HPRP_FLAGS[@]}") ;;
+    hprp-http) cmd=(env HPRP_JAR="$JAR" "$ROOT/bin/hprp" --mode http --port "$PORT" --host 127.0.0.1 --backends "$BACKENDS" "${HPRP_FLAGS[@]}") ;;
     go-http)
       cmd=(env GOMAXPROCS="$CORES" "$WORK/goproxy" -listen "127.0.0.1:$PORT" -backends "$BACKENDS")
       TARGET_CMD[$t]="goproxy -listen 127.0.0.1:PORT -backends ... (go/goproxy.go, GOMAXPROCS=$CORES)" ;;
@@ -556,8 +558,9 @@ run_wrk() {   # run_wrk PHASE ROUND TARGET PROFILE SECONDS
     kernel_cpu_s="$(awk -v x="$kernel_t" -v t="$CLK_TCK" 'BEGIN { printf "%.3f", x / t }')" \
     host_busy_pct="$busy" peak_rss_kib="$peak" rss_reset="$reset" loadavg1="$(cut -d' ' -f1 /proc/loadavg)"
   LAST_JIT_CPU=$jit_cpu LAST_PROXY_CPU=$proxy_cpu
-  if [[ $phase == measure ]]; then
-    log "  $t $prof: $(awk -v r="${w[requests]}" -v d="${w[duration_us]}" 'BEGIN { printf "%.0f req/s", r / (d / 1e6) }'), p99 $(awk -v x="${w[p99_us]}" 'BEGIN { printf "%.2f ms", x / 1000 }'), errors c/r/w/t/s ${w[err_connect]}/${w[err_read]}/${w[err_write]}/${w[err_timeout]}/${w[err_status]}, proxy CPU ${proxy_cpu:-n/a}s (user ${proxy_user:-n/a}, sys ${proxy_sys:-n/a}${java_pid:+; JIT $jit_cpu, GC $gc_cpu})"
+  if [[ $phase == measure || $phase == cold ]]; then
+    local label=$prof; [[ $phase == cold ]] && label="$prof (cold, first ${secs}s after start)"
+    log "  $t $label: $(awk -v r="${w[requests]}" -v d="${w[duration_us]}" 'BEGIN { printf "%.0f req/s", r / (d / 1e6) }'), p99 $(awk -v x="${w[p99_us]}" 'BEGIN { printf "%.2f ms", x / 1000 }'), errors c/r/w/t/s ${w[err_connect]}/${w[err_read]}/${w[err_write]}/${w[err_timeout]}/${w[err_status]}, proxy CPU ${proxy_cpu:-n/a}s (user ${proxy_user:-n/a}, sys ${proxy_sys:-n/a}${java_pid:+; JIT $jit_cpu, GC $gc_cpu})"
   fi
 }
 
@@ -662,6 +665,8 @@ for ((r = 1; r <= ROUNDS; r++)); do
     log "round $r/$ROUNDS: $t"
     if ((${#LOAD_PROFS[@]})); then
       if start_target "$t" "r$r"; then
+        # The cold path first, as users feel it: the first seconds of new connections after start-up.
+        [[ " ${LOAD_PROFS[*]} " == *" close "* ]] && run_wrk cold "$r" "$t" close "$COLD_S"
         if ((WARM_S > 0)); then
           for p in "${LOAD_PROFS[@]}"; do warm_up "$r" "$t" "$p"; done
         fi

@@ -120,7 +120,12 @@ def main():
                 k, v = line.rstrip("\n").split("=", 1)
                 meta[k] = v
     with open(a.tsv) as f:
-        rows = [r for r in csv.DictReader(f, delimiter="\t") if r["phase"] == "measure"]
+        all_rows = list(csv.DictReader(f, delimiter="\t"))
+    rows = [r for r in all_rows if r["phase"] == "measure"]
+    cold_rows = defaultdict(list)
+    for r in all_rows:
+        if r["phase"] == "cold":
+            cold_rows[r["target"]].append(r)
     skipped = []
     with open(a.skipped) as f:
         for line in f:
@@ -215,6 +220,31 @@ def main():
                 f"- **{pr}, TCP pool**: HPRP TCP with --pool-size {fmt(p.rate_med)} req/s vs without "
                 f"{fmt(t.rate_med)}: **{ratio(p.rate_med, t.rate_med)}**; CPU s/100k req {fmt(p.cpu, 3)} vs "
                 f"{fmt(t.cpu, 3)}: **{ratio(p.cpu, t.cpu)}**; p50 {fmt(p.p50, 2, ' ms')} vs {fmt(t.p50, 2, ' ms')}.")
+    h, ref = stats.get(("hprp-tcp", "c50")), stats.get(("haproxy-tcp", "c50"))
+    hc, refc = stats.get(("hprp-tcp", "close")), stats.get(("haproxy-tcp", "close"))
+    if h and ref and hc and refc:
+        checks = [
+            ("close req/s ≥ 1.0×", hc.rate_med >= refc.rate_med),
+            ("close CPU ≤ 1.0×", bool(hc.cpu and refc.cpu and hc.cpu <= refc.cpu)),
+            ("c50 req/s ≥ 1.1×", h.rate_med >= 1.1 * ref.rate_med),
+            ("c50 CPU ≤ 0.9×", bool(h.cpu and ref.cpu and h.cpu <= 0.9 * ref.cpu)),
+            ("c50 p99 ≤ 1.5×", bool(h.p99 and ref.p99 and h.p99 <= 1.5 * ref.p99)),
+            ("peak RSS ≤ 128 MiB", bool(h.peak_mib and hc.peak_mib and max(h.peak_mib, hc.peak_mib) <= 128)),
+        ]
+        summary.append(
+            f"- p99 against HAProxy tcp: c50 {fmt(h.p99, 2, ' ms')} vs {fmt(ref.p99, 2, ' ms')} "
+            f"(**{ratio(h.p99, ref.p99)}**), close {fmt(hc.p99, 2, ' ms')} vs {fmt(refc.p99, 2, ' ms')} "
+            f"(**{ratio(hc.p99, refc.p99)}**). Issue 14's targets in this run: "
+            + ", ".join(f"{name} {'met' if ok else 'not met'}" for name, ok in checks) + ".")
+    for t in ("hprp-tcp", "haproxy-tcp", "hprp-http"):
+        warm = stats.get((t, "close"))
+        if cold_rows.get(t) and warm and warm.rate_med:
+            cold = med(num(r["requests"]) / (num(r["duration_s"]) or 1) for r in cold_rows[t] if num(r["requests"]))
+            if cold is not None:
+                summary.append(
+                    f"- **cold close, {t}**: the first {cold_rows[t][0]['duration_s']} s after start-up "
+                    f"{fmt(cold)} req/s, **{ratio(cold, warm.rate_med)}** of its warm close"
+                    f"{' (issue 14: ≥ 0.5×, ' + ('met' if cold >= 0.5 * warm.rate_med else 'not met') + ')' if t == 'hprp-tcp' else ''}.")
     if not summary:
         summary.append("- (No pair of HPRP and its reference was measured in this run: no head-to-head summary.)")
     out.extend(summary)

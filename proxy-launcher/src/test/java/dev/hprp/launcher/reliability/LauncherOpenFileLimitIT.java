@@ -67,7 +67,8 @@ class LauncherOpenFileLimitIT {
       assertThat(output).doesNotContain("Too many open files", "is DOWN", "EJECTED", "ejected", "overflow");
       HeldConnections.closeAll(relayed.subList(CLIENTS - LIMIT, LIMIT), 60);
       HeldConnections.closeAll(waiting.stream().map(Future::result).toList(), 60);
-      assertThat(hprp.stop(30, TimeUnit.SECONDS)).as("exit code; output:%n%s", hprp.output()).isEqualTo(143);
+      // The clients are closed: the drain that SIGTERM starts finishes at once, and the exit says so.
+      assertThat(hprp.stop(30, TimeUnit.SECONDS)).as("exit code; output:%n%s", hprp.output()).isZero();
       client.close().await(10, TimeUnit.SECONDS);
     }
   }

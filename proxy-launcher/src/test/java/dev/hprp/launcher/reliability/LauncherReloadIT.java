@@ -76,7 +76,8 @@ class LauncherReloadIT {
           .hasToString("second");
 
       held.close().await(10, TimeUnit.SECONDS);
-      assertThat(hprp.stop(30, TimeUnit.SECONDS)).as("exit code; output:%n%s", hprp.output()).isEqualTo(143);
+      // The clients are closed: the drain that SIGTERM starts finishes at once, and the exit says so.
+      assertThat(hprp.stop(30, TimeUnit.SECONDS)).as("exit code; output:%n%s", hprp.output()).isZero();
       client.close().await(10, TimeUnit.SECONDS);
     }
   }
