@@ -10,13 +10,13 @@ FROM eclipse-temurin:17-jre
 RUN groupadd --system --gid 10001 hprp \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin hprp
 COPY --from=build /src/proxy-launcher/target/hprp.jar /app/hprp.jar
+COPY bin/hprp /app/bin/hprp
 USER 10001:10001
 # The proxy, and the admin endpoint when --admin-port 9090 is given.
 EXPOSE 8080 9090
-# The heap follows the container's memory limit (40 %: Netty's direct buffers may take as much again); a small young
-# generation keeps the resident size flat under connection churn; the JVM exits on OutOfMemoryError so it is
-# restarted. Nothing is written outside /tmp (Netty extracts its native transport library there), so the root file
-# system may be read-only when /tmp is a volume. A manifest may set JAVA_TOOL_OPTIONS to size it otherwise.
-ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=40 -Xmn32m -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp"
-ENTRYPOINT ["java","-jar","/app/hprp.jar"]
+# bin/hprp holds the JVM options (collector, heap as a share of the container's memory limit, exit on
+# OutOfMemoryError) for every way HPRP is started. Nothing is written outside /tmp (Netty extracts its native
+# transport library there), so the root file system may be read-only when /tmp is a volume.
+ENV JAVA_TOOL_OPTIONS="-Djava.io.tmpdir=/tmp"
+ENTRYPOINT ["/app/bin/hprp"]
 CMD ["--demo"]

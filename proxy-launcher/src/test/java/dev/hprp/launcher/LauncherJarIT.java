@@ -26,7 +26,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Timeout.ThreadMode;
 
-/** The packaged jar as users run it: starts, answers, logs as configured, and shuts down cleanly on SIGTERM. */
+/**
+ * The packaged jar as users run it, through the start script {@code bin/hprp}: starts, answers, logs as configured,
+ * and shuts down cleanly on SIGTERM.
+ */
 @Timeout(value = 120, threadMode = ThreadMode.SEPARATE_THREAD)
 class LauncherJarIT {
 
@@ -50,6 +53,8 @@ class LauncherJarIT {
     }
 
     assertThat(get(started.group(1))).matches("demo-backend-[1-3]\n");
+    // The script replaced itself with the JVM (exec): the signal below reaches the JVM, whose exit code is the exit's.
+    assertThat(process.toHandle().info().command()).hasValueSatisfying(command -> assertThat(command).endsWith("java"));
 
     // SIGTERM, as Process.destroy() sends, but without closing our end of the child's stdout as it does.
     assertThat(process.toHandle().destroy()).isTrue();
@@ -77,6 +82,15 @@ class LauncherJarIT {
   }
 
   @Test
+  void theStartScriptPassesTheArgumentsAndTheExitCodeThrough() throws Exception {
+    Process usage = script("--port", "x").redirectErrorStream(true).start();
+    String output = new String(usage.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(usage.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(usage.exitValue()).as(output).isEqualTo(2);
+    assertThat(output).contains("--port");
+  }
+
+  @Test
   void versionNamesTheNettyTheJarRunsOn() throws Exception {
     Process version = new ProcessBuilder(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar().toString(), "--version")
@@ -97,16 +111,27 @@ class LauncherJarIT {
     return Path.of(System.getProperty("hprp.jar", "target/hprp.jar"));
   }
 
-  /** Starts {@code hprp.jar --demo} on a free loopback port and returns the match of its start-up line. */
+  /**
+   * {@code bin/hprp} with {@code args}, on this test's Java ({@code JAVA_HOME}) and the jar under test
+   * ({@code HPRP_JAR}).
+   */
+  private static ProcessBuilder script(String... args) {
+    List<String> command = new ArrayList<>(List.of(Path.of("..", "bin", "hprp").toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    builder.environment().put("HPRP_JAR", jar().toAbsolutePath().toString());
+    return builder;
+  }
+
+  /** Starts {@code bin/hprp --demo} on a free loopback port and returns the match of its start-up line. */
   private Matcher start(String... flags) throws IOException, InterruptedException {
-    Path jar = jar();
     stderr = Files.createTempFile("hprp-it", ".err");
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
+    List<String> args = new ArrayList<>(List.of(
         // A generous probe timeout: on a busy machine a cold JVM's first HTTP probe can take over a second.
         "--demo", "--host", "127.0.0.1", "--port", "0", "--health-timeout", "10s"));
-    command.addAll(List.of(flags));
-    process = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
+    args.addAll(List.of(flags));
+    process = script(args.toArray(String[]::new)).redirectError(stderr.toFile()).start();
     Thread reader = new Thread(this::readStdout, "hprp-stdout");
     reader.setDaemon(true);
     reader.start();
