@@ -526,7 +526,8 @@ final class ReverseProxyImpl implements ReverseProxy {
     }
     if (fault.effect().onRequest() && config.options().getMode() != ProxyMode.HTTP) {
       return Future.failedFuture(new IllegalArgumentException("fault: " + fault.effect() + " acts on HTTP requests "
-          + "(expected: a proxy in HTTP mode; this one is in " + config.options().getMode() + " mode)"));
+          + "(expected: a proxy in " + ProxyMode.HTTP + " mode; this one is in " + config.options().getMode()
+          + " mode)"));
     }
     return faults.add(fault);
   }
