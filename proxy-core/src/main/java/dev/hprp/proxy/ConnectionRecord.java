@@ -29,7 +29,7 @@ import java.util.Objects;
  *   <li>{@code backend}: the backend whose connection carried the request last; null when none was connected (the
  *       proxy answered 503, or an {@link dev.hprp.proxy.fault.Fault#httpStatus} fault answered);</li>
  *   <li>{@code bytesToBackend}, {@code bytesFromBackend}: the request's and the response's body bytes, heads
- *       excluded;</li>
+ *       excluded (a WebSocket's: the bytes relayed each way after the upgrade);</li>
  *   <li>{@code connectTime}: until the connection that carried it was handed over by the pool (connected, or
  *       reused);</li>
  *   <li>{@code firstByteTime}: until the backend's response head; {@code totalTime}: until the response's end;</li>

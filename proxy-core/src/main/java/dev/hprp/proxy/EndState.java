@@ -13,8 +13,8 @@ package dev.hprp.proxy;
  */
 public enum EndState {
   /**
-   * HTTP mode: the response went to the client whole (a WebSocket tunnel: both sides closed without an error). Never
-   * in TCP mode.
+   * HTTP mode: the response went to the client whole (a WebSocket tunnel: both sides closed and neither reported an
+   * error; one whose side reported its close ends as that side's close says). Never in TCP mode.
    */
   COMPLETED,
   /** The client closed its connection (a FIN or a close), or left before a backend was connected. */

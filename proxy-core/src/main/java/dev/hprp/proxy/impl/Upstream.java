@@ -155,6 +155,16 @@ public abstract class Upstream {
     }
   }
 
+  /** Bytes counted by {@link #sentToBackend} so far. */
+  public long bytesSent() {
+    return sent;
+  }
+
+  /** Bytes counted by {@link #receivedFromBackend} so far. */
+  public long bytesReceived() {
+    return received;
+  }
+
   /** When the backend's connection was open ({@link System#nanoTime()}); 0 while connecting. */
   public long connectedNanos() {
     return connectedNanos;

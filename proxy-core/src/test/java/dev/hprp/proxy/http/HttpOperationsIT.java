@@ -20,8 +20,13 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.expositionformats.generated.com_google_protobuf_4_35_0.Metrics;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.junit5.VertxExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -253,6 +258,37 @@ class HttpOperationsIT {
       assertThat(record.connectTime()).isNull();
       assertThat(record.attempts()).isNotEmpty().allSatisfy(attempt -> assertThat(attempt.succeeded()).isFalse());
     });
+  }
+
+  @Test
+  void aWebSocketIsOneRequestRecordedAndCountedWhenItsTunnelCloses(Vertx vertx) {
+    HttpServer echo = vertx.createHttpServer()
+        .webSocketHandler(socket -> socket.textMessageHandler(socket::writeTextMessage))
+        .listen(0, "127.0.0.1").await();
+    Backend backend = new Backend("127.0.0.1", echo.actualPort());
+    ReverseProxy proxy = proxy(vertx, List.of(backend), new ReverseProxyOptions());
+    WebSocketClient client = vertx.createWebSocketClient();
+
+    WebSocket socket = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+        .setPort(proxy.actualPort()).setURI("/ws?room=1")).await();
+    Promise<String> echoed = Promise.promise();
+    socket.textMessageHandler(echoed::tryComplete);
+    socket.writeTextMessage("hello");
+    assertThat(echoed.future().await()).isEqualTo("hello");
+    assertThat(records).as("nothing recorded while the tunnel is open").isEmpty();
+    socket.close().await();
+
+    Awaitility.await().atMost(WAIT).until(() -> !records.isEmpty());
+    ConnectionRecord record = records.peek();
+    assertThat(record.request()).isEqualTo(new ConnectionRecord.Request("GET", "/ws?room=1", 101));
+    assertThat(record.backend()).isEqualTo(backend);
+    // The backend ends the TCP connection after the close handshake; which side's close the proxy sees first varies.
+    assertThat(record.end()).isIn(EndState.COMPLETED, EndState.CLIENT_CLOSED, EndState.BACKEND_CLOSED);
+    assertThat(record.bytesToBackend()).isPositive();
+    assertThat(record.bytesFromBackend()).isPositive();
+    assertThat(requests(registry, backend.id(), 101)).isEqualTo(1);
+    client.close().await();
+    echo.close().await();
   }
 
   // --------------------------------------------------------------------------------------------------- drain

@@ -106,7 +106,7 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
   private boolean finished;
   /** The status sent to the client; 0 until a head went out. */
   private int status;
-  private long bodyBytesIn;
+  /** Response body bytes sent to the client: where a refused upgrade's response ends. */
   private long bodyBytesOut;
   /** The exchange has been counted and recorded: {@link #end} ran. */
   private boolean ended;
@@ -340,7 +340,6 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
   private void bodyChunk(Buffer chunk) {
     HttpClientRequest outbound = upstreamRequest;
     bodyStreamed = true;
-    bodyBytesIn += chunk.length();
     upstream.sentToBackend(chunk.length());
     outbound.write(chunk);
     if (outbound.writeQueueFull()) {
@@ -575,8 +574,12 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
     if (failure != null && log.isDebugEnabled()) {
       log.debug("{} <-> {}: WebSocket tunnel failed: {}", clientAddress(), upstream.backend(), failure.toString());
     }
-    finish(null, failure == null ? EndState.COMPLETED
-        : clientSide ? EndState.CLIENT_RESET : EndState.BACKEND_RESET);
+    finish(null, failure == null ? EndState.COMPLETED : clientSide ? clientEnd(failure) : backendEnd(failure));
+  }
+
+  /** How a request ends when its client's socket failed: a close (Vert.x reports one so), or a reset or an error. */
+  private static EndState clientEnd(Throwable cause) {
+    return cause instanceof HttpClosedException ? EndState.CLIENT_CLOSED : EndState.CLIENT_RESET;
   }
 
   // ------------------------------------------------------------------------------------------------- endings
@@ -657,10 +660,13 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
     if (connecting != null) {
       connecting.addAttempts(attempts, null);
     }
-    Backend backend = upstream != null ? upstream.backend() : null;
+    // The bytes are the upstream's: the bodies, or a WebSocket's frames after the upgrade (no retry follows a byte).
+    Upstream served = upstream;
     return new ConnectionRecord(request.remoteAddress(), Instant.now().minusNanos(now - startNanos), attempts,
-        backend, bodyBytesIn, bodyBytesOut,
-        backend == null ? null : Duration.ofNanos(upstream.connectedNanos() - startNanos),
+        served == null ? null : served.backend(),
+        served == null ? 0 : served.bytesSent(),
+        served == null ? 0 : served.bytesReceived(),
+        served == null ? null : Duration.ofNanos(served.connectedNanos() - startNanos),
         headNanos == 0 ? null : Duration.ofNanos(headNanos - startNanos),
         Duration.ofNanos(now - startNanos), end,
         new ConnectionRecord.Request(request.method().name(), request.uri(), status));
