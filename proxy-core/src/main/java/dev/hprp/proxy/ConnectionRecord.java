@@ -19,10 +19,28 @@ import java.util.Objects;
  * });
  * }</pre>
  *
+ * <p>In HTTP mode there is one record per request, delivered once its response has ended (or it failed), while its
+ * client connection may go on with the next request; the components then read:
+ * <ul>
+ *   <li>{@code start}: when the request's head had arrived; the times count from then;</li>
+ *   <li>{@code attempts}: every backend connection tried for the request, over its retries: failed connects, and a
+ *       pooled connection that failed before answering (its attempt then carries that failure, and the request went
+ *       on to another);</li>
+ *   <li>{@code backend}: the backend whose connection carried the request last; null when none was connected (the
+ *       proxy answered 503, or an {@link dev.hprp.proxy.fault.Fault#httpStatus} fault answered);</li>
+ *   <li>{@code bytesToBackend}, {@code bytesFromBackend}: the request's and the response's body bytes, heads
+ *       excluded (a WebSocket's: the bytes relayed each way after the upgrade);</li>
+ *   <li>{@code connectTime}: until the connection that carried it was handed over by the pool (connected, or
+ *       reused);</li>
+ *   <li>{@code firstByteTime}: until the backend's response head; {@code totalTime}: until the response's end;</li>
+ *   <li>{@code request}: the method, the URI and the status the client got; never null.</li>
+ * </ul>
+ *
  * <p>Immutable; the list of attempts is unmodifiable.
  *
  * @param client           the client's address; never null
- * @param start            when the proxy accepted the connection (wall clock); never null
+ * @param start            when the proxy accepted the connection (wall clock; HTTP mode: when the request's head
+ *                         arrived); never null
  * @param attempts         every connect attempt, in order, the successful one last; empty when the client left before
  *                         a backend was tried or none was available; never null
  * @param backend          the backend that accepted, with its weight at the time; null when none did
@@ -34,7 +52,7 @@ import java.util.Objects;
  *                         nothing
  * @param totalTime        from accepting the client to the end of the relay (both sockets closed); never null
  * @param end              how it ended; never null
- * @param request          HTTP mode: the request and its answer; null in TCP mode
+ * @param request          HTTP mode: the request and its answer; never null in HTTP mode, null in TCP mode
  */
 public record ConnectionRecord(
     SocketAddress client,
@@ -84,8 +102,8 @@ public record ConnectionRecord(
    *
    * @param method the request's method, such as {@code GET}; never null
    * @param uri    the request's target as the client sent it, such as {@code /path?q=1}; never null
-   * @param status the status sent to the client (the backend's, or the proxy's own 502, 503 or 504); 0 when none was
-   *               sent
+   * @param status the status sent to the client (the backend's, the proxy's own 502, 503 or 504, or an HTTP fault's);
+   *               0 when none was sent (the client left first, or the connection was cut before a response head)
    */
   public record Request(String method, String uri, int status) {
 

@@ -206,8 +206,10 @@ public interface ReverseProxy {
    *
    * @param fault never null
    * @return completes, with the handle that removes the fault, once it acts on new connections and on every open
-   *     one it applies to (connect faults act on new connections only); fails with {@link IllegalStateException}
-   *     once the proxy is closed. Until it completes, connections opened meanwhile may or may not meet the fault.
+   *     one it applies to (connect faults act on new connections only, HTTP faults on new requests); fails with
+   *     {@link IllegalStateException} once the proxy is closed, and with {@link IllegalArgumentException} for an HTTP
+   *     fault ({@link Fault.Effect#onRequest()}) on a proxy in TCP mode. Until it completes, connections opened
+   *     meanwhile may or may not meet the fault.
    */
   Future<FaultHandle> addFault(Fault fault);
 
@@ -225,6 +227,11 @@ public interface ReverseProxy {
    * Drains and closes the proxy: stops accepting at once (new connections are refused), lets the open connections
    * finish on their own for at most {@code timeout}, then closes those still open (their records say
    * {@link EndState#DRAIN_TIMEOUT}), stops health checks and releases everything, as {@link #close()}.
+   *
+   * <p>In HTTP mode: idle keep-alive client connections are closed at once; a request in flight goes on, its
+   * response gets {@code Connection: close} when its head has not gone out yet, and its client connection is closed
+   * once the response has; a request that arrives on an open connection meanwhile is served the same way. What is
+   * still open at the deadline is closed, requests in flight included.
    *
    * <pre>{@code
    * int cut = proxy.shutdown(Duration.ofSeconds(30)).await();

@@ -64,8 +64,9 @@ public interface ReverseProxyBuilder {
   /** Connects to every backend over TLS with {@code options} (copied); off unless set. */
   ReverseProxyBuilder backendTls(BackendTlsOptions options);
   /**
-   * Adds a listener told of every relayed connection once it has ended, with its {@link ConnectionRecord}: the
-   * backends tried, the bytes, the timings, how it ended. Without any, no record is built.
+   * Adds a listener told of every relayed connection (HTTP mode: every request) once it has ended, with its
+   * {@link ConnectionRecord}: the backends tried, the bytes, the timings, how it ended. Without any, no record is
+   * built.
    */
   ReverseProxyBuilder onConnection(ConnectionListener listener);
 

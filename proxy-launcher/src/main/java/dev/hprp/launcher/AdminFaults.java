@@ -21,21 +21,28 @@ import java.util.Set;
  * }</pre>
  *
  * <p>Durations are written as the command's flags are ({@code 200ms}, {@code 2s}); {@code direction} is
- * {@code both} (the default), {@code to-backend} or {@code to-client}. Stateless.
+ * {@code both} (the default), {@code to-backend} or {@code to-client}. The HTTP faults ({@code httpStatus} with its
+ * {@code status}, {@code abortAfterHeaders}) are parsed here whatever the mode; a proxy in TCP mode refuses them when
+ * they are added. Stateless.
  */
 final class AdminFaults {
 
-  /** The parameters of each type, as its factory takes them; latency's jitter and slicer's delay default to 0ms. */
-  private static final Map<String, List<String>> PARAMETERS = Map.of(
-      "latency", List.of("base", "jitter"),
-      "bandwidth", List.of("bytesPerSecond"),
-      "slicer", List.of("maxBytes", "delay"),
-      "resetAfter", List.of("bytes"),
-      "closeAfter", List.of("bytes"),
-      "blackHole", List.of(),
-      "refuseFirst", List.of("connections"),
-      "stall", List.of("duration"),
-      "connectDelay", List.of("delay"));
+  /**
+   * The parameters of each type, as its factory takes them; latency's jitter and slicer's delay default to 0ms.
+   * {@code httpStatus}'s share of requests is the {@code probability} every type takes (default 1.0).
+   */
+  private static final Map<String, List<String>> PARAMETERS = Map.ofEntries(
+      Map.entry("latency", List.of("base", "jitter")),
+      Map.entry("bandwidth", List.of("bytesPerSecond")),
+      Map.entry("slicer", List.of("maxBytes", "delay")),
+      Map.entry("resetAfter", List.of("bytes")),
+      Map.entry("closeAfter", List.of("bytes")),
+      Map.entry("blackHole", List.of()),
+      Map.entry("refuseFirst", List.of("connections")),
+      Map.entry("stall", List.of("duration")),
+      Map.entry("connectDelay", List.of("delay")),
+      Map.entry("httpStatus", List.of("status")),
+      Map.entry("abortAfterHeaders", List.of()));
   private static final Set<String> NARROWING = Set.of("type", "direction", "backend", "probability", "seed");
   static final String EXAMPLE = " (expected: {\"type\":\"latency\",\"base\":\"200ms\"}, type one of "
       + PARAMETERS.keySet().stream().sorted().toList() + ")";
@@ -70,7 +77,11 @@ final class AdminFaults {
       case "blackHole" -> Fault.blackHole();
       case "refuseFirst" -> Fault.refuseFirst((int) Math.min(Integer.MAX_VALUE, number(body, "connections")));
       case "stall" -> Fault.stall(duration(body, "duration", null));
-      default -> Fault.connectDelay(duration(body, "delay", null));
+      case "connectDelay" -> Fault.connectDelay(duration(body, "delay", null));
+      // The probability, if given, is applied below as for every type.
+      case "httpStatus" -> Fault.httpStatus((int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE,
+          number(body, "status"))), 1.0);
+      default -> Fault.abortAfterHeaders();
     };
     if (body.containsKey("direction")) {
       Object direction = body.getValue("direction");

@@ -318,6 +318,8 @@ final class AdminServer {
         log.info("admin: fault {} added: {}", ar.result().id(), fault);
         request.response().putHeader("Location", FAULT_PREFIX + ar.result().id());
         json(request, 201, AdminFaults.json(ar.result()));
+      } else if (ar.cause() instanceof IllegalArgumentException) {
+        error(request, 400, ar.cause().getMessage()); // a fault this proxy's mode does not take
       } else {
         error(request, 503, ar.cause().getMessage());
       }

@@ -265,6 +265,53 @@ class AdminServerIT {
     }, "--admin-token", "s3cret");
   }
 
+  @Test
+  void httpFaultsAreInjectedOverHttpInHttpModeAndRefusedInTcpMode() {
+    String token = "Bearer s3cret";
+    run(running -> {
+      int admin = running.adminPort();
+      assertError(send(admin, "POST", "/faults", "{\"type\":\"httpStatus\",\"status\":503}", token), 400,
+          "httpStatus(503) acts on HTTP requests (expected: a proxy in http mode; this one is in tcp mode)");
+      assertThat(new JsonArray(get(admin, "/faults", null).body())).isEmpty();
+      return 0;
+    }, "--admin-token", "s3cret");
+    run(running -> {
+      int admin = running.adminPort();
+      HttpResponse<String> added = send(admin, "POST", "/faults", "{\"type\":\"httpStatus\",\"status\":503}",
+          token);
+      assertThat(added.statusCode()).isEqualTo(201);
+      JsonObject fault = new JsonObject(added.body());
+      assertThat(fault.getString("fault")).isEqualTo("httpStatus(503)");
+
+      for (int i = 0; i < 3; i++) {
+        HttpResponse<String> answered = http.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + running.port() + "/item")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(answered.statusCode()).isEqualTo(503);
+        assertThat(answered.body()).contains(fault.getString("id") + " httpStatus(503)");
+      }
+      assertThat(new JsonArray(get(admin, "/faults", null).body()).getJsonObject(0).getLong("connections"))
+          .isEqualTo(3);
+      await().atMost(Duration.ofSeconds(10)).until(() -> get(admin, "/metrics", null).body()
+          .lines().filter(line -> line.startsWith("hprp_http_requests_total{") && line.contains("status=\"503\""))
+          .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum() == 3);
+      assertThat(send(admin, "DELETE", "/faults/" + fault.getString("id"), null, token).statusCode())
+          .isEqualTo(200);
+
+      HttpResponse<String> seeded = send(admin, "POST", "/faults",
+          "{\"type\":\"httpStatus\",\"status\":429,\"probability\":0.5,\"seed\":1}", token);
+      assertThat(new JsonObject(seeded.body()).getString("fault")).isEqualTo("httpStatus(429) probability 0.5 seed 1");
+      HttpResponse<String> abort = send(admin, "POST", "/faults", "{\"type\":\"abortAfterHeaders\"}", token);
+      assertThat(abort.statusCode()).isEqualTo(201);
+      assertThat(new JsonObject(abort.body()).getString("fault")).isEqualTo("abortAfterHeaders()");
+      assertError(send(admin, "POST", "/faults", "{\"type\":\"httpStatus\",\"status\":700}", token), 400,
+          "httpStatus status: 700 (expected: 200-599)");
+      assertError(send(admin, "POST", "/faults", "{\"type\":\"httpStatus\"}", token), 400, "status: missing");
+      assertError(send(admin, "POST", "/faults", "{\"type\":\"abortAfterHeaders\",\"direction\":\"to-client\"}",
+          token), 400, "which acts on requests");
+      return 0;
+    }, "--admin-token", "s3cret", "--mode", "http");
+  }
+
   private static BackendStatus status(RunningProxy running, String id) {
     return running.proxy().backends().stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow();
   }

@@ -45,7 +45,10 @@ import java.util.function.Predicate;
  * and then stops reading from the sender until it has passed half of them on, so memory stays bounded and the
  * sender sees backpressure as through a slow network. Removing such a fault passes on what it holds at once, in
  * order. <b>Connect faults</b> ({@link #refuseFirst}, {@link #connectDelay}) act on connects to backends, so only on
- * connections opened after they were added; they have no direction.
+ * connections opened after they were added; they have no direction. <b>HTTP faults</b> ({@link #httpStatus},
+ * {@link #abortAfterHeaders}) act on the requests of a proxy in HTTP mode, each request met once, when its backend is
+ * picked, so only on requests that arrive after they were added; they have no direction, and a proxy in TCP mode
+ * refuses them when they are added. There a "connection" above is a request.
  *
  * <p>Immutable and thread-safe; each {@code with...} method returns a new fault. Arguments are never null.
  */
@@ -95,10 +98,18 @@ public final class Fault {
    * states the exact behaviour. Sealed: the proxy runs these and no others.
    */
   public sealed interface Effect permits Latency, Bandwidth, Slicer, ResetAfter, CloseAfter, BlackHole, RefuseFirst,
-      Stall, ConnectDelay {
+      Stall, ConnectDelay, HttpStatus, AbortAfterHeaders {
 
     /** Whether it acts on connects rather than on the bytes of relayed connections. */
     default boolean onConnect() {
+      return false;
+    }
+
+    /**
+     * Whether it acts on HTTP requests, so only in HTTP mode ({@link Fault#httpStatus},
+     * {@link Fault#abortAfterHeaders}): a proxy in TCP mode refuses it.
+     */
+    default boolean onRequest() {
       return false;
     }
   }
@@ -261,6 +272,41 @@ public final class Fault {
     }
   }
 
+  /**
+   * See {@link Fault#httpStatus}.
+   *
+   * @param status the status the proxy answers with, 200-599
+   */
+  public record HttpStatus(int status) implements Effect {
+    /** Checks the range. */
+    public HttpStatus {
+      Ranges.check("httpStatus status", status, 200, 599);
+    }
+
+    @Override
+    public boolean onRequest() {
+      return true;
+    }
+
+    @Override
+    public String toString() {
+      return "httpStatus(" + status + ")";
+    }
+  }
+
+  /** See {@link Fault#abortAfterHeaders}. */
+  public record AbortAfterHeaders() implements Effect {
+    @Override
+    public boolean onRequest() {
+      return true;
+    }
+
+    @Override
+    public String toString() {
+      return "abortAfterHeaders()";
+    }
+  }
+
   private final Effect effect;
   private final Direction direction;
   private final String backendId;
@@ -399,15 +445,50 @@ public final class Fault {
   }
 
   /**
+   * HTTP mode: answers a share of the requests itself with {@code status}, instead of forwarding them. The backend is
+   * picked (so {@link #withBackend} and {@link #withCondition} narrow as for any fault) but no connection to it is
+   * taken from the pool and nothing reaches it; the client gets {@code status} with a one-line text body naming the
+   * fault ({@code fault-3 httpStatus(503)}; no body for 204, 304 or a HEAD request), and keeps its keep-alive
+   * connection. The proxy's own answer is not a backend failure: passive health hears nothing. The request's record
+   * ends {@link dev.hprp.proxy.EndState#FAULT}, its metrics count {@code status} under the backend picked.
+   *
+   * <p>Whether the fault acts on a request is decided once per request, with probability {@code probability} drawn
+   * from the {@linkplain #withSeed seed} (the same requests, in the same order, get the same answers on every run);
+   * {@code httpStatus(s, p)} is {@code Fault.of(new HttpStatus(s)).withProbability(p)}. A proxy in TCP mode refuses
+   * it: {@link dev.hprp.proxy.ReverseProxy#addFault} fails with an {@link IllegalArgumentException}.
+   *
+   * @param status      the status to answer with, 200-599 (such as 500, 503 or 429)
+   * @param probability the share of requests answered so, 0.0-1.0
+   */
+  public static Fault httpStatus(int status, double probability) {
+    return of(new HttpStatus(status)).withProbability(probability);
+  }
+
+  /**
+   * HTTP mode: forwards the request and the backend's response head to the client, then closes the client's
+   * connection (a FIN, after the head is flushed) before any byte of the body: the client sees a response cut short,
+   * as when a server or a load balancer dies mid-response. The backend connection is closed too (its body is not
+   * read), without counting against the backend's health. A client that reads the body to the close (an HTTP/1.0
+   * client of a response with no {@code Content-Length}) cannot tell the cut from an empty body; an HTTP/1.1 client
+   * gets a length or chunked framing and sees the cut. The request's record ends
+   * {@link dev.hprp.proxy.EndState#FAULT} with the status of the head sent. Decided once per request; narrow it with
+   * {@link #withProbability}, {@link #withBackend} and {@link #withCondition}. A proxy in TCP mode refuses it:
+   * {@link dev.hprp.proxy.ReverseProxy#addFault} fails with an {@link IllegalArgumentException}.
+   */
+  public static Fault abortAfterHeaders() {
+    return of(new AbortAfterHeaders());
+  }
+
+  /**
    * This fault acting on {@code direction} only ({@link Direction#BOTH}, the default, for both).
    *
-   * @throws IllegalArgumentException narrowing a connect fault, which has no direction
+   * @throws IllegalArgumentException narrowing a connect fault or an HTTP fault, which have no direction
    */
   public Fault withDirection(Direction direction) {
     Objects.requireNonNull(direction, "direction");
-    if (direction != Direction.BOTH && effect.onConnect()) {
+    if (direction != Direction.BOTH && (effect.onConnect() || effect.onRequest())) {
       throw new IllegalArgumentException("direction: " + direction + " (expected: BOTH for " + effect
-          + ", which acts on connects)");
+          + ", which acts on " + (effect.onConnect() ? "connects)" : "requests)"));
     }
     return new Fault(effect, direction, backendId, condition, probability, seed);
   }
@@ -458,7 +539,7 @@ public final class Fault {
     return effect;
   }
 
-  /** The direction it acts on; never null; {@link Direction#BOTH} for connect faults. */
+  /** The direction it acts on; never null; {@link Direction#BOTH} for connect faults and HTTP faults. */
   public Direction direction() {
     return direction;
   }

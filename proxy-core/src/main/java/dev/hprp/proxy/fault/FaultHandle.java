@@ -18,7 +18,8 @@ public interface FaultHandle {
 
   /**
    * How many client connections it has acted on so far: those it took hold of (data faults), those whose connects
-   * it delayed ({@link Fault#connectDelay}) or refused ({@link Fault#refuseFirst}). A connection the fault's
+   * it delayed ({@link Fault#connectDelay}) or refused ({@link Fault#refuseFirst}); for the HTTP faults, the requests
+   * it answered ({@link Fault#httpStatus}) or cut ({@link Fault#abortAfterHeaders}). A connection the fault's
    * narrowing left out (direction aside) is not counted.
    */
   long connections();

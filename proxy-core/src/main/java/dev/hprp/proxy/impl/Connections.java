@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The client connections of one proxy, whatever the mode: how many were accepted and are open, the listeners of
  * their records, and the drain's state. Each protocol calls {@link #opened()} once per accepted client and
- * {@link #closed} once when it has ended.
+ * {@link #closed} once when it has ended; HTTP mode also hands each request's record to {@link #requestEnded} and
+ * counts its requests in {@link #http()}.
  *
  * <p>Thread-safe and lock-free: called from every event loop.
  */
@@ -23,6 +24,7 @@ public final class Connections {
 
   private final LongAdder accepted = new LongAdder();
   private final AtomicInteger active = new AtomicInteger();
+  private final HttpStats http = new HttpStats();
   /** Null when nobody listens, so that no record is built (checked once per connection). */
   private final ConnectionListener journal;
   /** Set when a drain begins; completed once no connection is left. */
@@ -51,11 +53,7 @@ public final class Connections {
    */
   public void closed(ConnectionRecord record) {
     if (record != null) {
-      try {
-        journal.onConnection(record);
-      } catch (RuntimeException e) {
-        log.warn("connection listener {} failed on {}", journal, record, e);
-      }
+      tell(record);
     }
     if (active.decrementAndGet() == 0) {
       Promise<Void> drained = idle;
@@ -63,6 +61,27 @@ public final class Connections {
         drained.tryComplete();
       }
     }
+  }
+
+  /**
+   * HTTP mode: a request has ended; its record goes to the listeners. Call only when {@link #recording()}; the client
+   * connection it came on stays counted until {@link #closed}.
+   */
+  public void requestEnded(ConnectionRecord record) {
+    tell(record);
+  }
+
+  private void tell(ConnectionRecord record) {
+    try {
+      journal.onConnection(record);
+    } catch (RuntimeException e) {
+      log.warn("connection listener {} failed on {}", journal, record, e);
+    }
+  }
+
+  /** HTTP mode's request figures: the pool queue, and the observer of each ended request. */
+  public HttpStats http() {
+    return http;
   }
 
   /** Whether a listener wants a {@link ConnectionRecord} of each connection. */

@@ -7,7 +7,7 @@ import java.util.Objects;
 
 /**
  * What the metrics binder reads of a running proxy, beyond its public API: the proxy-wide connection counts, each
- * backend's live counters, and backend events from any moment on. Internal: may change without notice.
+ * backend's live counters, backend events from any moment on, and HTTP mode's requests as they end. Internal: may change without notice.
  *
  * <p>Thread-safe; reads are lock-free.
  */
@@ -47,6 +47,21 @@ public final class ProxyInternals {
   /** Client connections waiting now for a backend slot (every eligible backend at its connection limit). */
   public int queueWaiting() {
     return proxy.queuedConnections();
+  }
+
+  /** HTTP mode: requests waiting now for a backend connection from the pool (a new one being connected included). */
+  public int poolQueueWaiting() {
+    return proxy.connections().http().poolWaiting();
+  }
+
+  /** Tells {@code observer} of every HTTP-mode request that ends from now on, on the request's event loop. */
+  public void addRequestObserver(HttpStats.RequestObserver observer) {
+    proxy.connections().http().addObserver(Objects.requireNonNull(observer, "observer"));
+  }
+
+  /** Stops telling {@code observer}. */
+  public void removeRequestObserver(HttpStats.RequestObserver observer) {
+    proxy.connections().http().removeObserver(observer);
   }
 
   /** Every backend present now, in the order added, those being removed included. */

@@ -14,4 +14,12 @@ public interface ProxyServer {
    * what is left.
    */
   Future<Void> shutdown(Duration timeout);
+
+  /**
+   * The drain's deadline has passed: closes every client connection of this server still open, whatever it is doing,
+   * from any thread. TCP mode's relays need nothing of it (each closes itself when its backend's connections are
+   * aborted, or when it connects after the deadline); HTTP mode closes idle and waiting connections too.
+   */
+  default void closeConnections() {
+  }
 }

@@ -524,6 +524,11 @@ final class ReverseProxyImpl implements ReverseProxy {
     if (isClosed()) {
       return closedFailure();
     }
+    if (fault.effect().onRequest() && config.options().getMode() != ProxyMode.HTTP) {
+      return Future.failedFuture(new IllegalArgumentException("fault: " + fault.effect() + " acts on HTTP requests "
+          + "(expected: a proxy in " + ProxyMode.HTTP + " mode; this one is in " + config.options().getMode()
+          + " mode)"));
+    }
     return faults.add(fault);
   }
 
@@ -634,6 +639,7 @@ final class ReverseProxyImpl implements ReverseProxy {
         for (BackendStateImpl state : registry.states()) {
           state.abortAll();
         }
+        servers.forEach(ProxyServer::closeConnections);
       }
     };
     if (timeout.isZero()) {

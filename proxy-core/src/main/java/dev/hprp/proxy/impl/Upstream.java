@@ -112,16 +112,14 @@ public abstract class Upstream {
   }
 
   /**
-   * The record of this client's connection, once it has ended; call only when
+   * TCP mode: the record of this client's connection, once it has ended; call only when
    * {@link Connections#recording() recording}.
    *
    * @param client     the client's address
    * @param startNanos when the client was accepted ({@link System#nanoTime()})
    * @param end        how it ended
-   * @param request    HTTP mode's request, null in TCP mode
    */
-  public ConnectionRecord record(SocketAddress client, long startNanos, EndState end,
-      ConnectionRecord.Request request) {
+  public ConnectionRecord record(SocketAddress client, long startNanos, EndState end) {
     long now = System.nanoTime();
     List<ConnectionRecord.Attempt> all = new ArrayList<>(attempts);
     if (failures != null) {
@@ -136,7 +134,40 @@ public abstract class Upstream {
     }
     return new ConnectionRecord(client, Instant.now().minusNanos(now - startNanos), all, accepted, sent, received,
         connectTime, !firstByte ? null : Duration.ofNanos(firstByteNanos - startNanos),
-        Duration.ofNanos(now - startNanos), end, request);
+        Duration.ofNanos(now - startNanos), end, null);
+  }
+
+  /**
+   * HTTP mode's record of a request, which may take several upstreams (a retry after a connection failed before
+   * answering): adds this one's attempts to {@code into}, in order, the failed connects first, then the connect that
+   * succeeded, if any, with {@code laterFailure} as its failure when its connection failed before answering (the
+   * request then went on to another). Call only when {@link Connections#recording() recording}.
+   *
+   * @param laterFailure why the connected connection failed before answering; null when it did not
+   */
+  public void addAttempts(List<ConnectionRecord.Attempt> into, Throwable laterFailure) {
+    if (failures != null) {
+      into.addAll(failures);
+    }
+    if (backend != null) {
+      into.add(new ConnectionRecord.Attempt(backend.backend(), Duration.ofNanos(connectedNanos - dialNanos),
+          laterFailure));
+    }
+  }
+
+  /** Bytes counted by {@link #sentToBackend} so far. */
+  public long bytesSent() {
+    return sent;
+  }
+
+  /** Bytes counted by {@link #receivedFromBackend} so far. */
+  public long bytesReceived() {
+    return received;
+  }
+
+  /** When the backend's connection was open ({@link System#nanoTime()}); 0 while connecting. */
+  public long connectedNanos() {
+    return connectedNanos;
   }
 
   /** Notes a failed attempt for the record, when recording. */

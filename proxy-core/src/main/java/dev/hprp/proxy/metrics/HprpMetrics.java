@@ -1,10 +1,13 @@
 package dev.hprp.proxy.metrics;
 
+import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendEvent;
 import dev.hprp.proxy.BackendListener;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.impl.BackendCounters;
+import dev.hprp.proxy.impl.HttpStats;
 import dev.hprp.proxy.impl.ProxyInternals;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -18,13 +21,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.ToDoubleFunction;
 
 /**
  * Binds a proxy's counters to a Micrometer {@link MeterRegistry}: the very counters the balancers and
  * {@link ReverseProxy#backends()} read, read when the registry is scraped, so the relay does no extra work. Backends
- * added or removed at runtime get or lose their meters.
+ * added or removed at runtime get or lose their meters. In HTTP mode each request, as it ends, also counts in a
+ * counter and a timer of its backend and status (a map lookup and two increments per request; none in TCP mode).
  *
  * <pre>{@code
  * HprpMetrics metrics = new HprpMetrics(proxy);
@@ -54,6 +60,14 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>{@code hprp_backend_ejections_total}</td><td>counter</td><td>passive health ejections</td></tr>
  *   <tr><td>{@code hprp_backend_connect_duration_seconds}</td><td>histogram</td><td>time of each successful
  *       connect</td></tr>
+ *   <tr><td>{@code hprp_http_requests_total}</td><td>counter</td><td>HTTP mode: requests ended, tagged
+ *       {@code backend} and {@code status} (the status the client got, the proxy's own 502, 503 and 504 and an HTTP
+ *       fault's included; {@code 0} when it got none); {@code backend="none"} when no backend was connected</td></tr>
+ *   <tr><td>{@code hprp_http_request_duration_seconds}</td><td>histogram</td><td>HTTP mode: from each request's
+ *       head to its end, by {@code backend}, with percentile buckets (Prometheus'
+ *       {@code histogram_quantile})</td></tr>
+ *   <tr><td>{@code hprp_pool_queue_waiting}</td><td>gauge</td><td>HTTP mode: requests waiting for a backend
+ *       connection from the pool (one being connected included)</td></tr>
  * </table>
  *
  * <p>Thread-safe. Binds to one registry (a {@code CompositeMeterRegistry} serves several).
@@ -67,8 +81,19 @@ public final class HprpMetrics implements MeterBinder, AutoCloseable {
       Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
       Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
 
+  /** The {@code backend} tag of HTTP requests no backend was connected for. */
+  public static final String NO_BACKEND = "none";
+  /** Statuses are counted up to 999: HTTP's are three digits, and 0 stands for none. */
+  private static final int STATUSES = 1000;
+
   private final ProxyInternals proxy;
   private final BackendListener follower = this::onEvent;
+  private final HttpStats.RequestObserver requests = this::requestEnded;
+  /**
+   * HTTP mode's request meters by backend id ({@link #NO_BACKEND} included), made on a backend's first request:
+   * read without a lock by requests, changed under this object's lock.
+   */
+  private final Map<String, RequestMeters> requestMeters = new ConcurrentHashMap<>();
   /** Guarded by this: the registry bound to; null before binding and after closing. */
   private MeterRegistry registry;
   private boolean closed;
@@ -78,6 +103,10 @@ public final class HprpMetrics implements MeterBinder, AutoCloseable {
 
   /** The meters of one backend, reading one state object. */
   private record BackendMeters(BackendCounters counters, List<Meter> meters) {
+  }
+
+  /** HTTP mode's meters of one backend: the duration, and a counter per status, made on its first request. */
+  private record RequestMeters(Timer duration, AtomicReferenceArray<Counter> byStatus) {
   }
 
   /**
@@ -112,6 +141,10 @@ public final class HprpMetrics implements MeterBinder, AutoCloseable {
     proxyMeters.add(Gauge.builder("hprp.queue.waiting", proxy, ProxyInternals::queueWaiting)
         .description("Client connections waiting for a backend slot, every eligible backend being at its limit")
         .register(registry));
+    proxyMeters.add(Gauge.builder("hprp.pool.queue.waiting", proxy, ProxyInternals::poolQueueWaiting)
+        .description("HTTP requests waiting for a backend connection from the pool, one being connected included")
+        .register(registry));
+    proxy.addRequestObserver(requests);
     // Listen first, then register those present: a backend is either seen here or in an event (or both).
     proxy.addBackendListener(follower);
     for (BackendCounters counters : proxy.backends()) {
@@ -184,6 +217,69 @@ public final class HprpMetrics implements MeterBinder, AutoCloseable {
       gone.counters().connectTimer(null);
       gone.meters().forEach(registry::remove);
     }
+    removeRequestMeters(id);
+  }
+
+  private void removeRequestMeters(String id) {
+    RequestMeters gone = requestMeters.remove(id);
+    if (gone != null) {
+      registry.remove(gone.duration());
+      for (int i = 0; i < STATUSES; i++) {
+        Counter counter = gone.byStatus().get(i);
+        if (counter != null) {
+          registry.remove(counter);
+        }
+      }
+    }
+  }
+
+  /**
+   * An HTTP request ended, on its event loop: counted under its backend and status, its duration recorded. A request
+   * ending as the meters are closed may count in meters just removed, which no one reads any more.
+   */
+  private void requestEnded(Backend backend, int status, long durationNanos) {
+    String id = backend == null ? NO_BACKEND : backend.id();
+    RequestMeters meters = requestMeters.get(id);
+    if (meters == null && (meters = requestMeters(id)) == null) {
+      return; // closed
+    }
+    meters.duration().record(durationNanos, TimeUnit.NANOSECONDS);
+    int index = Math.max(0, Math.min(STATUSES - 1, status));
+    Counter counter = meters.byStatus().get(index);
+    if (counter == null && (counter = statusCounter(id, meters, index)) == null) {
+      return;
+    }
+    counter.increment();
+  }
+
+  /** The request meters of backend {@code id}, made now if need be; null once closed. */
+  private synchronized RequestMeters requestMeters(String id) {
+    if (registry == null) {
+      return null;
+    }
+    return requestMeters.computeIfAbsent(id, key -> new RequestMeters(
+        Timer.builder("hprp.http.request.duration")
+            .description("HTTP requests from head to end")
+            .tags("backend", key)
+            .publishPercentileHistogram()
+            .register(registry),
+        new AtomicReferenceArray<>(STATUSES)));
+  }
+
+  /** The counter of {@code status} in {@code meters}, made now if need be; null once closed. */
+  private synchronized Counter statusCounter(String id, RequestMeters meters, int status) {
+    if (registry == null) {
+      return null;
+    }
+    Counter counter = meters.byStatus().get(status);
+    if (counter == null) {
+      counter = Counter.builder("hprp.http.requests")
+          .description("HTTP requests ended, by the status the client got")
+          .tags("backend", id, "status", Integer.toString(status))
+          .register(registry);
+      meters.byStatus().set(status, counter);
+    }
+    return counter;
   }
 
   /** Removes every meter from the registry and stops following backends; idempotent. */
@@ -194,9 +290,13 @@ public final class HprpMetrics implements MeterBinder, AutoCloseable {
     }
     closed = true;
     proxy.removeBackendListener(follower);
+    proxy.removeRequestObserver(requests);
     if (registry != null) {
       for (String id : List.copyOf(backends.keySet())) {
         remove(id);
+      }
+      for (String id : List.copyOf(requestMeters.keySet())) {
+        removeRequestMeters(id);
       }
       proxyMeters.forEach(registry::remove);
       proxyMeters.clear();

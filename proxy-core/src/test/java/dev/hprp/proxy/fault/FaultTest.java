@@ -44,6 +44,25 @@ class FaultTest {
   }
 
   @Test
+  void httpFaultsActOnRequestsWithoutADirection() {
+    Fault status = Fault.httpStatus(503, 0.25).withSeed(7);
+
+    assertThat(status.effect()).isEqualTo(new Fault.HttpStatus(503));
+    assertThat(status.effect().onRequest()).isTrue();
+    assertThat(status.effect().onConnect()).isFalse();
+    assertThat(status.probability()).isEqualTo(0.25);
+    assertThat(status).hasToString("httpStatus(503) probability 0.25 seed 7");
+    assertThat(Fault.abortAfterHeaders()).hasToString("abortAfterHeaders()");
+    assertThat(Fault.abortAfterHeaders().effect().onRequest()).isTrue();
+    assertThatThrownBy(() -> Fault.abortAfterHeaders().withDirection(Fault.Direction.TO_BACKEND))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("direction: TO_BACKEND (expected: BOTH for abortAfterHeaders(), which acts on requests)");
+    assertThatThrownBy(() -> Fault.httpStatus(99, 1.0)).hasMessage("httpStatus status: 99 (expected: 200-599)");
+    assertThatThrownBy(() -> Fault.httpStatus(600, 1.0)).hasMessage("httpStatus status: 600 (expected: 200-599)");
+    assertThatThrownBy(() -> Fault.httpStatus(500, -0.1)).hasMessage("probability: -0.1 (expected: 0.0-1.0)");
+  }
+
+  @Test
   void outOfRangeValuesAreRefusedNamingTheSetting() {
     assertThatThrownBy(() -> Fault.latency(Duration.ofMillis(-1), Duration.ZERO))
         .hasMessage("latency base: -1ms (expected: 0ms-1d)");

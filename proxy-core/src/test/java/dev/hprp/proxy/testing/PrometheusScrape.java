@@ -73,6 +73,18 @@ public final class PrometheusScrape {
     return null;
   }
 
+  /** The metric of family {@code name} whose labels include every one of {@code labels}, or null. */
+  public Metrics.Metric metric(String name, Map<String, String> labels) {
+    for (Metrics.Metric metric : family(name).getMetricList()) {
+      Map<String, String> present = new HashMap<>();
+      metric.getLabelList().forEach(pair -> present.put(pair.getName(), pair.getValue()));
+      if (present.entrySet().containsAll(labels.entrySet())) {
+        return metric;
+      }
+    }
+    return null;
+  }
+
   /** The value of a counter or gauge family's one metric with {@code backend} as label (or no label when null). */
   public double value(String name, String backend) {
     Metrics.MetricFamily family = family(name);

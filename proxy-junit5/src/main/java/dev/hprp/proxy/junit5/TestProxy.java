@@ -98,6 +98,8 @@ public final class TestProxy {
    *
    * @param fault never null
    * @return the fault in force: it acts before this returns
+   * @throws IllegalArgumentException for an HTTP fault ({@link Fault#httpStatus}, {@link Fault#abortAfterHeaders}):
+   *     a test proxy relays TCP, whatever the protocol, and has no requests for them to act on
    */
   public InjectedFault fault(Fault fault) {
     Objects.requireNonNull(fault, "fault");

@@ -184,6 +184,14 @@ class ClientsThroughTestProxyIT {
   }
 
   @Test
+  void httpFaultsAreRefusedAndLeaveTheProxyAsItWas() throws Exception {
+    assertThatThrownBy(() -> proxy.fault(Fault.httpStatus(503, 1.0)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("acts on HTTP requests");
+
+    assertThat(client.send(get("/hello"), HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("hello");
+  }
+
+  @Test
   void aMalformedTargetFailsTheStart() {
     assertThatThrownBy(() -> TestProxy.start(vertx, "no-port").await())
         .isInstanceOf(IllegalArgumentException.class);

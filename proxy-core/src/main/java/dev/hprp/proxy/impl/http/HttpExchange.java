@@ -1,6 +1,12 @@
 package dev.hprp.proxy.impl.http;
 
 import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.ConnectionRecord;
+import dev.hprp.proxy.EndState;
+import dev.hprp.proxy.fault.Fault;
+import dev.hprp.proxy.impl.ActiveFault;
+import dev.hprp.proxy.impl.Connections;
+import dev.hprp.proxy.impl.HttpStats;
 import dev.hprp.proxy.impl.Upstream;
 import dev.hprp.proxy.impl.UpstreamConnector;
 import io.netty.util.Attribute;
@@ -13,6 +19,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
@@ -23,6 +30,10 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.impl.ConnectionBase;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -38,8 +49,12 @@ import org.slf4j.LoggerFactory;
  * its method is idempotent and no byte of its body was sent: on a reused connection (one the backend closed as idle
  * just as the request went out) up to {@value #MAX_STALE_RETRIES} times without a verdict on the backend's health, on
  * a new one once, counted as a failure; a failed connect is retried by the connector, whatever the method.
- * {@link Upstream#release} or {@link Upstream#releaseFailed} ends each upstream exactly once. Its fields hold what an
- * access-log line needs: method, URI, status, backend, attempts, bytes and times.
+ * {@link Upstream#release} or {@link Upstream#releaseFailed} ends each upstream exactly once.
+ *
+ * <p>Each exchange ends exactly once ({@link #end}), whichever way: the request is counted for the metrics and, when
+ * a listener wants it, its {@link ConnectionRecord} is built then, with the attempts of every upstream it took. The
+ * HTTP faults ({@link Fault#httpStatus}, {@link Fault#abortAfterHeaders}) meet a request when its backend is picked.
+ * While the proxy drains, a response whose head has not gone out gets {@code Connection: close}.
  */
 final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest> {
 
@@ -89,9 +104,28 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
   private boolean responding;
   private boolean clientGone;
   private boolean finished;
+  /** The status sent to the client; 0 until a head went out. */
   private int status;
-  private long bodyBytesIn;
+  /** Response body bytes sent to the client: where a refused upgrade's response ends. */
   private long bodyBytesOut;
+  /** The exchange has been counted and recorded: {@link #end} ran. */
+  private boolean ended;
+  /** The upstream of the current connect, from its first attempt: where the attempts of the last one are read. */
+  private Upstream connecting;
+  /** When recording: the attempts of the upstreams given up before the current one (retries); null until one. */
+  private List<ConnectionRecord.Attempt> earlierAttempts;
+  /** When the response head came from the backend ({@link System#nanoTime()}); 0 until then. */
+  private long headNanos;
+  /** The client's connection failed (a reset, or a read or write error) rather than closed. */
+  private boolean clientFailed;
+  /** {@link #abort()} closed the exchange: a drain's deadline, or a removal's. */
+  private boolean aborted;
+  /** The HTTP faults this request met, whether they acted or not; null until the first. */
+  private List<ActiveFault> metFaults;
+  /** The {@link Fault#abortAfterHeaders} fault acting on this request; null when none. */
+  private ActiveFault abortAfterHeaders;
+  /** The backend an {@link Fault#httpStatus} fault answered for; null when none did. */
+  private Backend answeredFor;
 
   private HttpExchange(HttpServerRequest request, Settings settings) {
     this.request = request;
@@ -148,19 +182,77 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
   // ------------------------------------------------------------------------------------------------ Attempt
 
   @Override
+  public void started(Upstream upstream) {
+    connecting = upstream;
+  }
+
+  @Override
   public Future<HttpClientRequest> dial(Backend backend) {
+    ActiveFault[] faults = settings.connector().faults().active();
+    if (faults.length != 0) {
+      FaultAnswer answer = meetFaults(faults, backend);
+      if (answer != null) {
+        return Future.failedFuture(answer);
+      }
+    }
     RequestOptions options = new RequestOptions()
         .setServer(SocketAddress.inetSocketAddress(backend.port(), backend.host()))
         .setMethod(request.method())
         .setURI(request.uri())
         .setConnectTimeout(settings.obtainTimeoutMillis())
         .setIdleTimeout(settings.responseTimeoutMillis());
-    return settings.client().request(options);
+    HttpStats stats = settings.connector().connections().http();
+    stats.poolWaitBegan();
+    return settings.client().request(options).andThen(ar -> stats.poolWaitEnded());
+  }
+
+  /**
+   * Meets the HTTP faults this request has not met yet that may act on {@code backend}: each decides once per request
+   * whether it acts.
+   *
+   * @return the answer of an {@link Fault#httpStatus} fault that acts, or null
+   */
+  private FaultAnswer meetFaults(ActiveFault[] faults, Backend backend) {
+    for (ActiveFault fault : faults) {
+      if (!fault.effect().onRequest() || fault.otherBackend(backend)
+          || metFaults != null && metFaults.contains(fault)) {
+        continue;
+      }
+      if (metFaults == null) {
+        metFaults = new ArrayList<>(2);
+      }
+      metFaults.add(fault);
+      if (fault.meet(clientAddress(), backend) == ActiveFault.PASSES) {
+        continue;
+      }
+      fault.acted();
+      if (fault.effect() instanceof Fault.HttpStatus answer) {
+        answeredFor = backend;
+        return new FaultAnswer(fault, answer.status());
+      }
+      abortAfterHeaders = fault;
+    }
+    return null;
+  }
+
+  /**
+   * An {@link Fault#httpStatus} fault took the request over: the dial "fails" with it, which is not the backend's
+   * fault, so the connector ends the attempts at once ({@link #failed}) and the fault's status is answered there.
+   */
+  private static final class FaultAnswer extends Exception {
+
+    final int status;
+
+    FaultAnswer(ActiveFault fault, int status) {
+      super(fault.toString(), null, false, false); // never thrown: no stack trace to fill
+      this.status = status;
+    }
   }
 
   @Override
   public boolean backendFault(Throwable cause) {
-    if (cause instanceof ConnectionPoolTooBusyException || cause instanceof TimeoutException) {
+    if (cause instanceof FaultAnswer || cause instanceof ConnectionPoolTooBusyException
+        || cause instanceof TimeoutException) {
       notBackendsFault = cause;
       return false;
     }
@@ -174,13 +266,22 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
 
   @Override
   public void failed(int attempts) {
-    if (notBackendsFault instanceof ConnectionPoolTooBusyException) {
-      answer(503, "backend busy: its connection pool and queue are full", notBackendsFault);
+    if (notBackendsFault instanceof FaultAnswer fault) {
+      answer(fault.status, fault.getMessage(), null, EndState.FAULT);
+    } else if (notBackendsFault instanceof ConnectionPoolTooBusyException) {
+      answer(503, "backend busy: its connection pool and queue are full", notBackendsFault,
+          EndState.QUEUE_TIMEOUT);
     } else if (notBackendsFault != null) {
-      answer(503, "backend busy: no pooled connection within the queue timeout", notBackendsFault);
+      answer(503, "backend busy: no pooled connection within the queue timeout", notBackendsFault,
+          EndState.QUEUE_TIMEOUT);
     } else {
-      answer(503, "no backend could be connected (" + attempts + " attempt(s))", null);
+      answer(503, "no backend could be connected (" + attempts + " attempt(s))", null, EndState.REFUSED);
     }
+  }
+
+  @Override
+  public void abandoned() {
+    end(clientEnd()); // the client left while a backend was being connected
   }
 
   @Override
@@ -191,6 +292,7 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
   @Override
   public void abort() {
     settings.context().runOnContext(v -> {
+      aborted = true;
       if (upstreamRequest != null) {
         upstreamRequest.reset();
       }
@@ -211,7 +313,7 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
     }
     if (clientGone) {
       outbound.reset();
-      upstream.release(false);
+      finish(null, clientEnd());
       return;
     }
     MultiMap headers = outbound.headers();
@@ -238,7 +340,6 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
   private void bodyChunk(Buffer chunk) {
     HttpClientRequest outbound = upstreamRequest;
     bodyStreamed = true;
-    bodyBytesIn += chunk.length();
     upstream.sentToBackend(chunk.length());
     outbound.write(chunk);
     if (outbound.writeQueueFull()) {
@@ -257,12 +358,13 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
       return;
     }
     HttpClientResponse in = ar.result();
-    status = in.statusCode();
+    headNanos = System.nanoTime();
     if (clientGone) {
       outbound.reset();
-      finish(null);
+      finish(null, clientEnd());
       return;
     }
+    status = in.statusCode();
     response.setStatusCode(status);
     response.setStatusMessage(in.statusMessage());
     MultiMap headers = response.headers();
@@ -275,7 +377,12 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
     if (!lengthKnown && request.version() != HttpVersion.HTTP_1_0 && mayHaveBody(status)) {
       response.setChunked(true);
     }
+    closeIfDraining();
     responding = true;
+    if (abortAfterHeaders != null) {
+      abortAfterHead(outbound);
+      return;
+    }
     // A refused upgrade's response, read by Vert.x as the answer to a tunnel request, never reports its end: it
     // ends with its Content-Length here, and the connection with it.
     long expected = webSocket && lengthKnown ? parseLength(headers.get(HttpHeaders.CONTENT_LENGTH)) : -1;
@@ -284,7 +391,7 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
       if (expected == 0 || !mayHaveBody(status)) {
         response.end();
         outbound.reset();
-        finish(null);
+        finish(null, EndState.COMPLETED);
         return;
       }
     }
@@ -296,7 +403,7 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
       if (bodyBytesOut == expected) {
         response.end();
         outbound.reset();
-        finish(null);
+        finish(null, EndState.COMPLETED);
       } else if (response.writeQueueFull()) {
         in.pause();
       }
@@ -305,9 +412,33 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
     in.endHandler(v -> {
       if (!finished) {
         response.end();
-        finish(null);
+        finish(null, EndState.COMPLETED);
       }
     });
+  }
+
+  /**
+   * {@link Fault#abortAfterHeaders}: the head goes out, then the client's connection is closed before any byte of the
+   * body, and the backend's with it (its body is not wanted). Not the backend's failure.
+   */
+  private void abortAfterHead(HttpClientRequest outbound) {
+    if (log.isDebugEnabled()) {
+      log.debug("{} {} {}: {} head sent, connection closed by fault {}", clientAddress(), request.method(),
+          request.uri(), status, abortAfterHeaders);
+    }
+    outbound.reset();
+    finish(null, EndState.FAULT);
+    response.writeHead().onComplete(ar -> request.connection().close());
+  }
+
+  /**
+   * While the proxy drains, a response tells its client the connection closes after it: Vert.x closes it once the
+   * response is complete, and the client, told so, sends no next request there.
+   */
+  private void closeIfDraining() {
+    if (settings.connector().connections().refusing()) {
+      response.putHeader(HttpHeaders.CONNECTION, "close");
+    }
   }
 
   private static long parseLength(String value) {
@@ -330,19 +461,23 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
     if (finished) {
       return;
     }
+    if (aborted) {
+      finish(null, EndState.DRAIN_TIMEOUT); // the proxy reset it: neither the backend's failure nor one to retry
+      return;
+    }
     if (responding) {
       if (log.isDebugEnabled()) {
         log.debug("{} {} {}: {} failed during the response: {}", clientAddress(), request.method(), request.uri(),
             upstream.backend(), cause.toString());
       }
       request.connection().close();
-      finish(cause);
+      finish(cause, backendEnd(cause));
       return;
     }
     if (cause instanceof TimeoutException) {
       upstreamRequest.reset();
       answer(504, "backend " + upstream.backend().id() + " sent no response within "
-          + settings.responseTimeoutMillis() + " ms", cause);
+          + settings.responseTimeoutMillis() + " ms", cause, EndState.RESPONSE_TIMEOUT);
       return;
     }
     if (!bodyStreamed && isIdempotent(request.method())
@@ -354,6 +489,12 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
       Upstream failed = upstream;
       upstream = null;
       upstreamRequest = null;
+      if (settings.connector().connections().recording()) {
+        if (earlierAttempts == null) {
+          earlierAttempts = new ArrayList<>(4);
+        }
+        failed.addAttempts(earlierAttempts, cause);
+      }
       if (reused) {
         staleRetries++;
         failed.release(false); // most likely closed by the backend as idle: no verdict on its health
@@ -365,7 +506,17 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
       return;
     }
     answer(502, "backend " + upstream.backend().id() + " failed before a complete response: " + describe(cause),
-        cause);
+        cause, backendEnd(cause));
+  }
+
+  /** How a request ends when its backend connection failed: a close, or a reset or any other error. */
+  private static EndState backendEnd(Throwable cause) {
+    return cause instanceof HttpClosedException ? EndState.BACKEND_CLOSED : EndState.BACKEND_RESET;
+  }
+
+  /** How a request ends when its client left first. */
+  private EndState clientEnd() {
+    return clientFailed ? EndState.CLIENT_RESET : EndState.CLIENT_CLOSED;
   }
 
   private static boolean isIdempotent(HttpMethod method) {
@@ -384,14 +535,16 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
       upstreamRequest.reset(); // the backend connection is mid-exchange: it cannot go back to the pool
     }
     if (upstream != null) {
-      finish(null);
+      finish(null, clientEnd());
     }
+    // Else a backend is being connected: the connector comes back with connected() or abandoned(), which end it.
   }
 
   private void clientFailed(Throwable cause) {
     if (log.isDebugEnabled()) {
       log.debug("{} {} {}: client failed: {}", clientAddress(), request.method(), request.uri(), cause.toString());
     }
+    clientFailed = true;
     clientClosed();
   }
 
@@ -413,55 +566,110 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
     for (Map.Entry<String, String> header : in.headers()) {
       headers.add(header.getKey(), header.getValue());
     }
+    headNanos = System.nanoTime();
     WebSocketTunnel.open(request, in.netSocket(), upstream, this::tunnelClosed);
   }
 
-  private void tunnelClosed(Throwable failure) {
-    finished = true;
-    upstream.release(false);
+  private void tunnelClosed(Throwable failure, boolean clientSide) {
     if (failure != null && log.isDebugEnabled()) {
       log.debug("{} <-> {}: WebSocket tunnel failed: {}", clientAddress(), upstream.backend(), failure.toString());
     }
+    finish(null, failure == null ? EndState.COMPLETED : clientSide ? clientEnd(failure) : backendEnd(failure));
+  }
+
+  /** How a request ends when its client's socket failed: a close (Vert.x reports one so), or a reset or an error. */
+  private static EndState clientEnd(Throwable cause) {
+    return cause instanceof HttpClosedException ? EndState.CLIENT_CLOSED : EndState.CLIENT_RESET;
   }
 
   // ------------------------------------------------------------------------------------------------- endings
 
-  /** Answers the client with a status of the proxy's own (502, 503, 504) and a short text naming the cause. */
-  private void answer(int code, String text, Throwable cause) {
-    status = code;
+  /**
+   * Answers the client with a status of the proxy's own (502, 503, 504, or an {@link Fault#httpStatus} fault's) and a
+   * short text naming the cause, and ends the exchange as {@code end} says (as the client's when it left first).
+   */
+  private void answer(int code, String text, Throwable cause, EndState end) {
     if (log.isDebugEnabled()) {
       log.debug("{} {} {}: {} {}", clientAddress(), request.method(), request.uri(), code, text);
     }
-    if (!clientGone && !response.headWritten()) {
-      response.headers().clear();
-      response.setStatusCode(code)
-          .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
-      if (hasBody && !request.isEnded()) {
-        // The rest of its body was never read: where the next request would begin is unknown.
-        response.putHeader(HttpHeaders.CONNECTION, "close");
-      }
-      response.end(text + "\n");
+    if (clientGone || response.headWritten()) {
+      finish(code == 503 ? null : cause, clientGone ? clientEnd() : end);
+      return;
     }
-    finish(code == 503 ? null : cause);
+    status = code;
+    response.headers().clear();
+    response.setStatusCode(code);
+    if (hasBody && !request.isEnded()) {
+      // The rest of its body was never read: where the next request would begin is unknown.
+      response.putHeader(HttpHeaders.CONNECTION, "close");
+    }
+    closeIfDraining();
+    if (mayHaveBody(code)) {
+      response.putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8").end(text + "\n");
+    } else {
+      response.end();
+    }
+    finish(code == 503 ? null : cause, end);
   }
 
-  /** The exchange is over: the upstream is released, as a failure to passive health where that applies. */
-  private void finish(Throwable failure) {
+  /**
+   * The exchange is over: the upstream is released, as a failure to passive health where that applies, and the
+   * request ends as {@code end} says.
+   */
+  private void finish(Throwable failure, EndState end) {
     if (finished) {
       return;
     }
     finished = true;
     Upstream current = upstream;
-    if (current == null) {
+    if (current != null) {
+      if (failure != null) {
+        current.releaseFailed(failure);
+      } else if (settings.countServerErrors() && status >= 500 && end != EndState.FAULT) {
+        current.releaseFailed(new java.io.IOException("answered " + status));
+      } else {
+        current.release(false);
+      }
+    }
+    end(end);
+  }
+
+  /**
+   * Counts the request and, when a listener wants it, records it; once per exchange. A request still going on when a
+   * drain's deadline or a removal's closed it ends {@link EndState#DRAIN_TIMEOUT}, whatever failed first then.
+   */
+  private void end(EndState end) {
+    if (ended) {
       return;
     }
-    if (failure != null) {
-      current.releaseFailed(failure);
-    } else if (settings.countServerErrors() && status >= 500) {
-      current.releaseFailed(new java.io.IOException("answered " + status));
-    } else {
-      current.release(false);
+    ended = true;
+    long now = System.nanoTime();
+    Connections connections = settings.connector().connections();
+    if (end != EndState.COMPLETED && end != EndState.FAULT && (aborted || connections.killed())) {
+      end = EndState.DRAIN_TIMEOUT;
     }
+    Backend backend = upstream != null ? upstream.backend() : answeredFor;
+    connections.http().requestEnded(backend, status, now - startNanos);
+    if (connections.recording()) {
+      connections.requestEnded(record(end, now));
+    }
+  }
+
+  private ConnectionRecord record(EndState end, long now) {
+    List<ConnectionRecord.Attempt> attempts = earlierAttempts != null ? earlierAttempts : new ArrayList<>(1);
+    if (connecting != null) {
+      connecting.addAttempts(attempts, null);
+    }
+    // The bytes are the upstream's: the bodies, or a WebSocket's frames after the upgrade (no retry follows a byte).
+    Upstream served = upstream;
+    return new ConnectionRecord(request.remoteAddress(), Instant.now().minusNanos(now - startNanos), attempts,
+        served == null ? null : served.backend(),
+        served == null ? 0 : served.bytesSent(),
+        served == null ? 0 : served.bytesReceived(),
+        served == null ? null : Duration.ofNanos(served.connectedNanos() - startNanos),
+        headNanos == 0 ? null : Duration.ofNanos(headNanos - startNanos),
+        Duration.ofNanos(now - startNanos), end,
+        new ConnectionRecord.Request(request.method().name(), request.uri(), status));
   }
 
   private static String describe(Throwable cause) {

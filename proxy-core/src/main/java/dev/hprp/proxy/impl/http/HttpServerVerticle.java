@@ -2,8 +2,10 @@ package dev.hprp.proxy.impl.http;
 
 import dev.hprp.proxy.HttpOptions;
 import dev.hprp.proxy.ReverseProxyOptions;
+import dev.hprp.proxy.impl.Connections;
 import dev.hprp.proxy.impl.ProxyServer;
 import dev.hprp.proxy.impl.UpstreamConnector;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -17,6 +19,9 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.net.impl.SocketAddressImpl;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,6 +33,9 @@ import java.util.concurrent.TimeUnit;
  * <p>The pool is Vert.x's own: {@link PoolOptions#setHttp1MaxSize} connections per backend for this client (the
  * proxy's {@code poolSize} split over the event loops), {@link PoolOptions#setMaxWaitQueueSize} requests waiting for
  * one (the {@code poolQueue} split likewise), idle connections closed after the keep-alive timeout.
+ *
+ * <p>Each client connection is counted in the proxy's {@link dev.hprp.proxy.impl.Connections} from accept to close,
+ * so a drain waits for it; the drain's deadline closes those left ({@link #closeConnections()}).
  */
 public final class HttpServerVerticle extends VerticleBase implements ProxyServer {
 
@@ -43,6 +51,8 @@ public final class HttpServerVerticle extends VerticleBase implements ProxyServe
   private final boolean countServerErrors;
   private HttpServer server;
   private HttpClientAgent client;
+  /** The client connections open now; confined to this verticle's event loop, where they all live. */
+  private final Set<Channel> open = new HashSet<>();
 
   /**
    * @param port              the port to bind, or Vert.x's negative "shared ephemeral port" number
@@ -98,7 +108,10 @@ public final class HttpServerVerticle extends VerticleBase implements ProxyServe
             .setDecompressionSupported(false)
             .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, options.getIdleTimeout().toMillis()))
             .setIdleTimeoutUnit(TimeUnit.MILLISECONDS))
-        .connectionHandler(connection -> guard(connection, decoding, headTimeoutNanos))
+        .connectionHandler(connection -> {
+          guard(connection, decoding, headTimeoutNanos);
+          track(connection);
+        })
         .invalidRequestHandler(InvalidRequests::answer)
         .requestHandler(request -> HttpExchange.start(request, settings));
     // Built directly: SocketAddress.inetSocketAddress refuses the negative "shared ephemeral port" number, which
@@ -123,10 +136,40 @@ public final class HttpServerVerticle extends VerticleBase implements ProxyServe
     HeadTimeout.install(pipeline, headTimeoutNanos);
   }
 
-  /** Stops accepting; requests in flight finish (Vert.x closes idle keep-alive connections) until {@code timeout}. */
+  /**
+   * Counts a client connection as open until its channel closes (a WebSocket tunnel included, which outlives the
+   * HTTP connection object). One accepted as a shutdown begins, before the server stopped accepting, is closed at
+   * once: Vert.x's shutdown has passed over the connections it knew.
+   */
+  private void track(HttpConnection connection) {
+    if (!(connection instanceof ConnectionBase base)) {
+      return;
+    }
+    Channel channel = base.channel();
+    Connections connections = connector.connections();
+    connections.opened();
+    open.add(channel);
+    channel.closeFuture().addListener(f -> {
+      open.remove(channel);
+      connections.closed(null);
+    });
+    if (connections.refusing()) {
+      channel.close();
+    }
+  }
+
+  /**
+   * Stops accepting; Vert.x closes idle keep-alive connections at once and each other one once its response is
+   * complete (the exchange has marked that response {@code Connection: close}), until {@code timeout}.
+   */
   @Override
   public Future<Void> shutdown(Duration timeout) {
     return server.shutdown(timeout);
+  }
+
+  @Override
+  public void closeConnections() {
+    context.runOnContext(v -> List.copyOf(open).forEach(Channel::close));
   }
 
   @Override

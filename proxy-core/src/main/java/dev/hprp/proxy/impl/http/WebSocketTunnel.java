@@ -3,7 +3,6 @@ package dev.hprp.proxy.impl.http;
 import dev.hprp.proxy.impl.Upstream;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.impl.ConnectionBase;
@@ -17,15 +16,29 @@ import java.util.ArrayDeque;
  */
 final class WebSocketTunnel {
 
+  /** What the tunnel's owner is told when it is done. */
+  @FunctionalInterface
+  interface Done {
+
+    /**
+     * Both sockets are closed.
+     *
+     * @param failure      the first failure seen, or null when both sides closed cleanly
+     * @param clientFailed whether that failure was the client's socket's (false when there was none)
+     */
+    void closed(Throwable failure, boolean clientFailed);
+  }
+
   private final NetSocket client;
   private final NetSocket backend;
   private final Upstream upstream;
-  private final Handler<Throwable> done;
+  private final Done done;
   private boolean clientClosed;
   private boolean backendClosed;
   private Throwable failure;
+  private boolean clientFailed;
 
-  private WebSocketTunnel(NetSocket client, NetSocket backend, Upstream upstream, Handler<Throwable> done) {
+  private WebSocketTunnel(NetSocket client, NetSocket backend, Upstream upstream, Done done) {
     this.client = client;
     this.backend = backend;
     this.upstream = upstream;
@@ -37,7 +50,7 @@ final class WebSocketTunnel {
    *
    * @param done called once both sockets are closed, with the first failure seen or null
    */
-  static void open(HttpServerRequest request, NetSocket backend, Upstream upstream, Handler<Throwable> done) {
+  static void open(HttpServerRequest request, NetSocket backend, Upstream upstream, Done done) {
     backend.pause();
     // The client may send its first frames as soon as it reads the 101, before the socket Vert.x makes of its
     // connection has a handler (which would drop them): they are held at the head of the pipeline meanwhile.
@@ -50,7 +63,7 @@ final class WebSocketTunnel {
     request.toNetSocket().onComplete(ar -> {
       if (ar.failed()) {
         backend.close();
-        done.handle(ar.cause());
+        done.closed(ar.cause(), true); // the client's connection could not become a socket
         return;
       }
       new WebSocketTunnel(ar.result(), backend, upstream, done).relay();
@@ -135,6 +148,7 @@ final class WebSocketTunnel {
     from.exceptionHandler(cause -> {
       if (failure == null) {
         failure = cause;
+        clientFailed = towardBackend; // the socket read from is the one that failed
       }
       from.close();
       to.close();
@@ -143,7 +157,7 @@ final class WebSocketTunnel {
 
   private void closed() {
     if (clientClosed && backendClosed) {
-      done.handle(failure);
+      done.closed(failure, clientFailed);
     } else if (clientClosed) {
       backend.end();
     } else {

@@ -509,7 +509,7 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     ConnectionRecord record = null;
     if (connections.recording()) {
       // A client that left before a backend was sought has no attempts: its record says so.
-      record = attempts != null ? attempts.record(clientAddress, startNanos, state, null)
+      record = attempts != null ? attempts.record(clientAddress, startNanos, state)
           : new ConnectionRecord(clientAddress, Instant.now().minusNanos(System.nanoTime() - startNanos), List.of(),
               null, 0, 0, null, null, Duration.ofNanos(System.nanoTime() - startNanos), state, null);
     }
