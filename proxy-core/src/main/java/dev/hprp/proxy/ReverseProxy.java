@@ -208,8 +208,9 @@ public interface ReverseProxy {
    * @return completes, with the handle that removes the fault, once it acts on new connections and on every open
    *     one it applies to (connect faults act on new connections only, HTTP faults on new requests); fails with
    *     {@link IllegalStateException} once the proxy is closed, and with {@link IllegalArgumentException} for an HTTP
-   *     fault ({@link Fault.Effect#onRequest()}) on a proxy in TCP mode. Until it completes, connections opened
-   *     meanwhile may or may not meet the fault.
+   *     fault ({@link Fault.Effect#onRequest()}) on a proxy in TCP mode or a data fault (neither an HTTP nor a
+   *     connect fault) on a proxy in HTTP mode. Until it completes, connections opened meanwhile may or may not meet
+   *     the fault.
    */
   Future<FaultHandle> addFault(Fault fault);
 

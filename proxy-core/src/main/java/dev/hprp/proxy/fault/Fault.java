@@ -48,7 +48,8 @@ import java.util.function.Predicate;
  * connections opened after they were added; they have no direction. <b>HTTP faults</b> ({@link #httpStatus},
  * {@link #abortAfterHeaders}) act on the requests of a proxy in HTTP mode, each request met once, when its backend is
  * picked, so only on requests that arrive after they were added; they have no direction, and a proxy in TCP mode
- * refuses them when they are added. There a "connection" above is a request.
+ * refuses them when they are added. There a "connection" above is a request. A proxy in HTTP mode refuses the data
+ * faults, which act on TCP mode's relayed bytes.
  *
  * <p>Immutable and thread-safe; each {@code with...} method returns a new fault. Arguments are never null.
  */

@@ -524,10 +524,17 @@ final class ReverseProxyImpl implements ReverseProxy {
     if (isClosed()) {
       return closedFailure();
     }
-    if (fault.effect().onRequest() && config.options().getMode() != ProxyMode.HTTP) {
+    ProxyMode mode = config.options().getMode();
+    if (fault.effect().onRequest() && mode != ProxyMode.HTTP) {
       return Future.failedFuture(new IllegalArgumentException("fault: " + fault.effect() + " acts on HTTP requests "
-          + "(expected: a proxy in " + ProxyMode.HTTP + " mode; this one is in " + config.options().getMode()
-          + " mode)"));
+          + "(expected: a proxy in " + ProxyMode.HTTP + " mode; this one is in " + mode + " mode)"));
+    }
+    if (!fault.effect().onRequest() && !fault.effect().onConnect() && mode != ProxyMode.TCP) {
+      // HTTP mode parses and re-frames the bytes: a data fault would have nothing to act on, so it is refused
+      // rather than accepted and never seen.
+      return Future.failedFuture(new IllegalArgumentException("fault: " + fault.effect() + " acts on relayed bytes "
+          + "(expected: a proxy in " + ProxyMode.TCP + " mode, or in " + mode + " mode an HTTP fault (httpStatus, "
+          + "abortAfterHeaders) or a connect fault (refuseFirst, connectDelay))"));
     }
     return faults.add(fault);
   }

@@ -8,6 +8,7 @@ import dev.hprp.proxy.BackendHealth;
 import dev.hprp.proxy.BackendStatus;
 import dev.hprp.proxy.ConnectionRecord;
 import dev.hprp.proxy.EndState;
+import dev.hprp.proxy.ProxyMode;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.balancer.Balancer;
@@ -181,6 +182,27 @@ class HttpFaultsIT {
             .hasMessageContaining("expected: a proxy in http mode; this one is in tcp mode");
       }
       assertThat(proxy.faults()).isEmpty();
+    } finally {
+      proxy.close().await();
+    }
+  }
+
+  @Test
+  void aProxyInHttpModeRefusesDataFaultsAndTakesConnectFaults(Vertx vertx) {
+    ReverseProxy proxy = ReverseProxy.builder(vertx).backend(new Backend("127.0.0.1", 9))
+        .with(new ReverseProxyOptions().setMode(ProxyMode.HTTP)).build();
+    try {
+      for (Fault fault : List.of(Fault.latency(Duration.ofMillis(5), Duration.ZERO), Fault.bandwidth(1024),
+          Fault.resetAfter(0), Fault.closeAfter(1), Fault.blackHole(), Fault.stall(Duration.ofMillis(5)),
+          Fault.slicer(1, Duration.ZERO))) {
+        assertThatThrownBy(() -> proxy.addFault(fault).await()).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining(fault.effect() + " acts on relayed bytes")
+            .hasMessageContaining("expected: a proxy in tcp mode, or in http mode an HTTP fault");
+      }
+      assertThat(proxy.faults()).isEmpty();
+      assertThat(proxy.addFault(Fault.refuseFirst(1)).await().fault().effect()).isEqualTo(new Fault.RefuseFirst(1));
+      assertThat(proxy.addFault(Fault.connectDelay(Duration.ofMillis(1))).await()).isNotNull();
+      assertThat(proxy.faults()).hasSize(2);
     } finally {
       proxy.close().await();
     }
