@@ -1,6 +1,7 @@
 package dev.hprp.proxy.impl.http;
 
 import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.impl.Edge;
 import dev.hprp.proxy.impl.Upstream;
 import dev.hprp.proxy.impl.UpstreamConnector;
 import io.netty.util.Attribute;
@@ -59,9 +60,11 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
    * @param client              this event loop's client, whose pool holds its connections to every backend
    * @param obtainTimeoutMillis how long a request may wait for a pooled connection, connecting included
    * @param responseTimeoutMillis how long a backend may stay silent before the response head and during it
+   * @param scheme              how clients reach the proxy, {@code http} or {@code https} (TLS terminated here): what
+   *                            {@code X-Forwarded-Proto} and {@code Forwarded} tell backends
    */
   record Settings(Context context, HttpClient client, UpstreamConnector connector, long obtainTimeoutMillis,
-      long responseTimeoutMillis, boolean forwardedHeaders, boolean via, boolean countServerErrors) {
+      long responseTimeoutMillis, boolean forwardedHeaders, boolean via, boolean countServerErrors, String scheme) {
   }
 
   private final HttpServerRequest request;
@@ -74,6 +77,8 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
   /** The request's headers as forwarded: the client's, edited by the header rules once. */
   private final MultiMap forwarded;
   private final long startNanos = System.nanoTime();
+  /** The client and the address it reached, as its connection's trusted PROXY header told them; null without one. */
+  private final SocketAddress[] proxied;
   private Upstream upstream;
   private HttpClientRequest upstreamRequest;
   /** The reason the last dial failed without being the backend's fault (a busy pool); null otherwise. */
@@ -103,6 +108,8 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
     this.chunkedBody = te != null && te.toLowerCase().contains("chunked");
     String length = headers.get(HttpHeaders.CONTENT_LENGTH);
     this.hasBody = chunkedBody || length != null && !length.equals("0");
+    this.proxied = request.connection() instanceof ConnectionBase connection
+        ? connection.channel().attr(HttpServerVerticle.PROXIED).get() : null;
     HeaderRules.removeHopByHop(headers);
     headers.remove(HeaderRules.EXPECT); // 100 Continue was the proxy's to answer, and it has
     if (webSocket) {
@@ -110,7 +117,7 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
       headers.set(HttpHeaders.UPGRADE, HttpHeaders.WEBSOCKET);
     }
     if (settings.forwardedHeaders()) {
-      HeaderRules.addForwarded(headers, clientHost(), headers.get(HttpHeaders.HOST));
+      HeaderRules.addForwarded(headers, clientHost(), headers.get(HttpHeaders.HOST), settings.scheme());
     }
     if (settings.via()) {
       HeaderRules.addVia(headers, request.version());
@@ -129,9 +136,10 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
 
   // ------------------------------------------------------------------------------------------ SelectionContext
 
+  /** The client: as its connection's trusted PROXY header named it, else the connection's peer. */
   @Override
   public SocketAddress clientAddress() {
-    return request.remoteAddress();
+    return proxied != null ? proxied[0] : request.remoteAddress();
   }
 
   @Override
@@ -155,7 +163,19 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
         .setURI(request.uri())
         .setConnectTimeout(settings.obtainTimeoutMillis())
         .setIdleTimeout(settings.responseTimeoutMillis());
-    return settings.client().request(options);
+    Future<HttpClientRequest> requested = settings.client().request(options);
+    Edge edge = settings.connector().edge();
+    if (!UpstreamPreamble.needed(edge)) {
+      return requested;
+    }
+    return requested.compose(outbound -> {
+      // A connection that carried no request yet is new: it begins with the PROXY header and the TLS handshake.
+      if (!(outbound.connection() instanceof ConnectionBase connection) || connection.channel().attr(USED).get() != null) {
+        return Future.succeededFuture(outbound);
+      }
+      return UpstreamPreamble.begin(outbound, connection.channel(), edge, clientAddress(),
+          proxied != null ? proxied[1] : request.localAddress(), backend.host(), backend.port());
+    });
   }
 
   @Override

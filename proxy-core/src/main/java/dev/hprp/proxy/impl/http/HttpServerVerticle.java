@@ -2,9 +2,14 @@ package dev.hprp.proxy.impl.http;
 
 import dev.hprp.proxy.HttpOptions;
 import dev.hprp.proxy.ReverseProxyOptions;
+import dev.hprp.proxy.impl.Edge;
+import dev.hprp.proxy.impl.ProxyHeaderReader;
 import dev.hprp.proxy.impl.ProxyServer;
 import dev.hprp.proxy.impl.UpstreamConnector;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.AttributeKey;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.Http1ServerConfig;
@@ -15,6 +20,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.impl.ConnectionBase;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.impl.SocketAddressImpl;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -28,8 +34,24 @@ import java.util.concurrent.TimeUnit;
  * <p>The pool is Vert.x's own: {@link PoolOptions#setHttp1MaxSize} connections per backend for this client (the
  * proxy's {@code poolSize} split over the event loops), {@link PoolOptions#setMaxWaitQueueSize} requests waiting for
  * one (the {@code poolQueue} split likewise), idle connections closed after the keep-alive timeout.
+ *
+ * <p>The {@link Edge} applies to each client connection as in TCP mode, before its first request is read: it counts
+ * against the proxy-wide connection limit (at the limit the proxy stops accepting), its TLS is terminated by a Netty
+ * {@code SslHandler} at the head of its pipeline (made from the edge's current context, so a certificate reload
+ * reaches new connections; ALPN offers {@code http/1.1}), and from a trusted source its PROXY header is read before
+ * the TLS handshake and the first request, its addresses kept on the connection ({@link #PROXIED}) for every request
+ * it carries. The client timeout is TCP mode's: here the request head timeout and the idle timeout apply.
  */
 public final class HttpServerVerticle extends VerticleBase implements ProxyServer {
+
+  /**
+   * On a client connection whose trusted PROXY header named a client: that client's address, then the address it
+   * reached; absent otherwise (no header expected, or a {@code LOCAL}/{@code UNKNOWN} one). Set before the first
+   * request is read, never changed.
+   */
+  static final AttributeKey<SocketAddress[]> PROXIED = AttributeKey.valueOf("hprp.proxied");
+  /** Name of TLS termination's handler, at the head of a client connection's pipeline. */
+  private static final String TLS_HANDLER_NAME = "hprp-tls";
 
   /** Response heads from backends may be larger than what clients may send: cookies, CSP and the like. */
   private static final int MAX_RESPONSE_HEADER_SIZE = 64 * 1024;
@@ -78,7 +100,9 @@ public final class HttpServerVerticle extends VerticleBase implements ProxyServe
         .build();
     HttpExchange.Settings settings = new HttpExchange.Settings(context, client, connector,
         http.getPoolQueueTimeout().plus(options.getConnectTimeout()).toMillis(), http.getResponseTimeout().toMillis(),
-        http.isForwardedHeaders(), http.isVia(), countServerErrors);
+        http.isForwardedHeaders(), http.isVia(), countServerErrors,
+        // updateTls only replaces a certificate: whether the proxy terminates TLS is fixed when it is built.
+        connector.edge().serverTls() != null ? "https" : "http");
     Http1ServerConfig decoding = new Http1ServerConfig()
         .setMaxHeaderSize(http.getMaxHeaderSize())
         .setMaxInitialLineLength(http.getMaxHeaderSize())
@@ -98,7 +122,7 @@ public final class HttpServerVerticle extends VerticleBase implements ProxyServe
             .setDecompressionSupported(false)
             .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, options.getIdleTimeout().toMillis()))
             .setIdleTimeoutUnit(TimeUnit.MILLISECONDS))
-        .connectionHandler(connection -> guard(connection, decoding, headTimeoutNanos))
+        .connectionHandler(connection -> accept(connection, decoding, headTimeoutNanos))
         .invalidRequestHandler(InvalidRequests::answer)
         .requestHandler(request -> HttpExchange.start(request, settings));
     // Built directly: SocketAddress.inetSocketAddress refuses the negative "shared ephemeral port" number, which
@@ -107,20 +131,44 @@ public final class HttpServerVerticle extends VerticleBase implements ProxyServe
   }
 
   /**
-   * Tightens a client connection's pipeline before it reads a byte: the strict decoder (a request with both
-   * {@code Content-Length} and {@code Transfer-Encoding} is refused, not repaired) and the request head timeout.
+   * Sets a new client connection up before it reads a byte (Vert.x calls this as the connection is made, and reads
+   * nothing before): the strict decoder (a request with both {@code Content-Length} and {@code Transfer-Encoding} is
+   * refused, not repaired), the request head timeout, then the edge: TLS, the connection limit, the PROXY header.
    */
-  private static void guard(HttpConnection connection, Http1ServerConfig decoding, long headTimeoutNanos) {
+  private void accept(HttpConnection connection, Http1ServerConfig decoding, long headTimeoutNanos) {
     if (!(connection instanceof ConnectionBase base)) {
       return;
     }
-    ChannelPipeline pipeline = base.channel().pipeline();
+    Channel channel = base.channel();
+    ChannelPipeline pipeline = channel.pipeline();
     if (pipeline.get(StrictRequestDecoder.VERTX_DECODER) == null) {
       return;
     }
     pipeline.replace(StrictRequestDecoder.VERTX_DECODER, StrictRequestDecoder.VERTX_DECODER,
         new StrictRequestDecoder(decoding));
     HeadTimeout.install(pipeline, headTimeoutNanos);
+    // Nothing is read until the connection limit lets it in and its PROXY header, if any, is read.
+    channel.config().setAutoRead(false);
+    Edge edge = connector.edge();
+    SslContext tls = edge.serverTls();
+    if (tls != null) {
+      // At the head: the decoder, the head timeout and the WebSocket tunnel all see decrypted bytes. A PROXY header
+      // goes before it, as on the wire.
+      pipeline.addFirst(TLS_HANDLER_NAME, tls.newHandler(channel.alloc()));
+    }
+    // Beyond the limit (one accept batch's overshoot) it waits, unread, for a connection to close.
+    edge.acceptGate().admit(channel, () -> {
+      if (edge.readsProxyHeaderFrom(channel.remoteAddress())) {
+        ProxyHeaderReader.read(channel, (source, destination) -> {
+          if (source != null) {
+            channel.attr(PROXIED).set(new SocketAddress[] {source, destination});
+          }
+          channel.config().setAutoRead(true);
+        });
+      } else {
+        channel.config().setAutoRead(true);
+      }
+    });
   }
 
   /** Stops accepting; requests in flight finish (Vert.x closes idle keep-alive connections) until {@code timeout}. */

@@ -3,6 +3,7 @@ package dev.hprp.proxy.impl.tcp;
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.ProxyProtocolVersion;
 import dev.hprp.proxy.impl.Edge;
+import dev.hprp.proxy.impl.ProxyHeaderReader;
 import dev.hprp.proxy.impl.ProxyHeaders;
 import dev.hprp.proxy.ConnectionRecord;
 import dev.hprp.proxy.EndState;
