@@ -47,7 +47,7 @@ final class LimitFlags {
   Duration queueTimeout;
 
   @Option(names = CLIENT_TIMEOUT, order = 57, paramLabel = "DURATION",
-      description = "A client that sends nothing for this long after connecting is closed; 0ms (off)-7d. "
-          + "Default: ${DEFAULT-VALUE}.")
+      description = "TCP mode only (refused with --mode http, where --request-header-timeout applies): a client "
+          + "that sends nothing for this long after connecting is closed; 0ms (off)-7d. Default: ${DEFAULT-VALUE}.")
   Duration clientTimeout;
 }
