@@ -8,7 +8,8 @@ import java.net.SocketAddress;
 /**
  * What the listening side of every mode applies to a client connection around the relay: the proxy-wide connection
  * limit, the client timeout, the PROXY protocol (reading the header from trusted sources, sending one to backends),
- * and TLS (terminating it, and originating it to backends). Shared by every event loop's server; thread-safe (immutable but for the settings a reload changes).
+ * and TLS (terminating it, and originating it to backends). Shared by every event loop's server; thread-safe (immutable
+ * but for the settings a reload changes).
  */
 public final class Edge {
 
@@ -60,7 +61,10 @@ public final class Edge {
     return acceptGate;
   }
 
-  /** A client that sends nothing (and gets nothing) for this long after being let in is closed; 0: never. */
+  /**
+   * TCP mode: a client that sends nothing (and gets nothing) for this long after being let in is closed; 0: never.
+   * HTTP mode's request head timeout does this job there.
+   */
   public long clientTimeoutNanos() {
     return clientTimeoutNanos;
   }
