@@ -21,15 +21,21 @@ import dev.hprp.proxy.testing.TestData;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.junit5.VertxExtension;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -207,9 +213,8 @@ class HttpEdgeIT {
     ReverseProxy proxy = proxies.start(vertx, List.of(named.backend()), new ReverseProxyOptions(),
         builder -> builder.tls(serverTls()));
     NetClient client = TestCertificates.client(vertx, null);
-    HttpClient keptAlive = vertx.httpClientBuilder().with(new io.vertx.core.http.HttpClientOptions().setSsl(true)
-        .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(
-            TestCertificates.path("ca.pem").toString()))).build();
+    HttpClient keptAlive = vertx.httpClientBuilder().with(new HttpClientOptions().setSsl(true)
+        .setTrustOptions(new PemTrustOptions().addCertPath(TestCertificates.path("ca.pem").toString()))).build();
     assertThat(httpGet(vertx, keptAlive, proxy.actualPort()).await(20, TimeUnit.SECONDS)).isEqualTo("200 a");
     assertThat(TestCertificates.served(client, proxy.actualPort()))
         .isEqualTo(TestCertificates.certificate("server.pem"));
@@ -258,6 +263,27 @@ class HttpEdgeIT {
     ReverseProxy insecure = proxies.start(vertx, List.of(secure.backend()), new ReverseProxyOptions(),
         builder -> builder.backendTls(new BackendTlsOptions().setInsecure(true)));
     assertThat(body(get(vertx, client, insecure.actualPort(), "").await(20, TimeUnit.SECONDS))).isEqualTo("secure");
+  }
+
+  @Test
+  void aWebSocketGoesThroughTlsOnBothSides(Vertx vertx) throws Exception {
+    HttpServer echo = vertx.createHttpServer(tlsServer().setHost("127.0.0.1").setPort(0))
+        .webSocketHandler(socket -> socket.textMessageHandler(socket::writeTextMessage));
+    echo.listen().await(20, TimeUnit.SECONDS);
+    ReverseProxy proxy = proxies.start(vertx, List.of(new Backend("127.0.0.1", echo.actualPort())),
+        new ReverseProxyOptions(), builder -> builder.tls(serverTls())
+            .backendTls(new BackendTlsOptions().setCa(TestCertificates.path("ca.pem"))));
+    Promise<String> echoed = Promise.promise();
+    // Driven from one event loop, handlers set before anything can arrive.
+    Clients.onEventLoop(vertx, () -> vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true)
+            .setTrustOptions(new PemTrustOptions().addCertPath(TestCertificates.path("ca.pem").toString())))
+        .connect(new WebSocketConnectOptions().setPort(proxy.actualPort()).setHost("127.0.0.1").setURI("/ws"))
+        .map(socket -> {
+          socket.textMessageHandler(echoed::tryComplete);
+          socket.writeTextMessage("over TLS twice");
+          return socket;
+        })).await(20, TimeUnit.SECONDS);
+    assertThat(echoed.future().await(20, TimeUnit.SECONDS)).isEqualTo("over TLS twice");
   }
 
   // ------------------------------------------------------------------------------------------- PROXY protocol

@@ -168,14 +168,12 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
     if (!UpstreamPreamble.needed(edge)) {
       return requested;
     }
-    return requested.compose(outbound -> {
-      // A connection that carried no request yet is new: it begins with the PROXY header and the TLS handshake.
-      if (!(outbound.connection() instanceof ConnectionBase connection) || connection.channel().attr(USED).get() != null) {
-        return Future.succeededFuture(outbound);
-      }
-      return UpstreamPreamble.begin(outbound, connection.channel(), edge, clientAddress(),
-          proxied != null ? proxied[1] : request.localAddress(), backend.host(), backend.port());
-    });
+    // A new connection begins with the PROXY header and the TLS handshake; a pooled one has had them.
+    return requested.compose(outbound -> outbound.connection() instanceof ConnectionBase connection
+        ? UpstreamPreamble.begin(outbound, connection.channel(), edge, clientAddress(),
+            proxied != null ? proxied[1] : request.localAddress(), backend.host(), backend.port())
+        // Never sent without them: plain text to a TLS backend, or requests it cannot attribute.
+        : Future.failedFuture(new IllegalStateException("backend connection without a Netty channel")));
   }
 
   @Override

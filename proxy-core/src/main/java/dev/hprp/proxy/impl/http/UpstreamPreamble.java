@@ -7,6 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.AttributeKey;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpClientRequest;
@@ -26,6 +27,11 @@ import io.vertx.core.net.SocketAddress;
 final class UpstreamPreamble {
 
   private static final String TLS = "hprp-backend-tls";
+  /**
+   * Marks a backend connection whose preamble was sent: kept on the channel, so that a connection given back to the
+   * pool unused (its request discarded) is never begun twice.
+   */
+  private static final AttributeKey<Boolean> BEGUN = AttributeKey.valueOf("hprp.preamble");
 
   private UpstreamPreamble() {
   }
@@ -36,14 +42,17 @@ final class UpstreamPreamble {
   }
 
   /**
-   * Begins {@code channel}, a backend connection no request has gone over yet: the PROXY header for {@code source}
-   * reaching {@code destination}, then the TLS handshake with {@code host:port}.
+   * Begins {@code channel}, the backend connection {@code outbound} was given, unless it was begun before: the PROXY
+   * header for {@code source} reaching {@code destination}, then the TLS handshake with {@code host:port}.
    *
-   * @return completes with {@code outbound} once done; fails, with the connection closed, when the handshake fails
-   *         (a failed connect of that backend)
+   * @return completes with {@code outbound} once done (at once for a connection begun before); fails, with the
+   *         connection closed, when the handshake fails (a failed connect of that backend)
    */
   static Future<HttpClientRequest> begin(HttpClientRequest outbound, Channel channel, Edge edge, SocketAddress source,
       SocketAddress destination, String host, int port) {
+    if (channel.attr(BEGUN).setIfAbsent(Boolean.TRUE) != null) {
+      return Future.succeededFuture(outbound);
+    }
     ChannelHandlerContext head = channel.pipeline().firstContext();
     ProxyProtocolVersion send = edge.sendProxy();
     if (send != ProxyProtocolVersion.NONE) {
