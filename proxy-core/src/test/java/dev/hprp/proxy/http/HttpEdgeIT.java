@@ -16,6 +16,7 @@ import dev.hprp.proxy.testing.Clients;
 import dev.hprp.proxy.testing.HttpBackend;
 import dev.hprp.proxy.testing.HttpProxies;
 import dev.hprp.proxy.testing.ListenBacklog;
+import dev.hprp.proxy.testing.OpenSslClient;
 import dev.hprp.proxy.testing.TestCertificates;
 import dev.hprp.proxy.testing.TestData;
 import io.vertx.core.Context;
@@ -58,6 +59,7 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -192,6 +194,19 @@ class HttpEdgeIT {
     String plain = get(vertx, vertx.createNetClient(), proxy.actualPort(), "").await(20, TimeUnit.SECONDS);
     assertThat(plain).as("plain text to the TLS port").doesNotStartWith("HTTP/1.1 200");
     assertThat(named.requests()).isEqualTo(2);
+  }
+
+  @Test
+  void tls11IsRefused(Vertx vertx) throws Exception {
+    // OpenSSL offers what the JDK's own client no longer can: TLS 1.1 (at security level 0).
+    Assumptions.assumeTrue(OpenSslClient.available(), "openssl is not installed");
+    HttpBackend named = HttpBackend.named(vertx, "a").await();
+    ReverseProxy proxy = proxies.start(vertx, List.of(named.backend()), new ReverseProxyOptions(),
+        builder -> builder.tls(serverTls()));
+    assertThat(OpenSslClient.sClient(proxy.actualPort(), "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"))
+        .contains("alert protocol version", "no peer certificate available", "Cipher is (NONE)");
+    assertThat(OpenSslClient.sClient(proxy.actualPort(), "-tls1_2", "-alpn", "h2,http/1.1"))
+        .contains("Protocol  : TLSv1.2", "Verify return code: 0 (ok)", "ALPN protocol: http/1.1");
   }
 
   @Test

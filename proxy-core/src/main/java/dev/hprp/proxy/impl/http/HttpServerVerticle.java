@@ -137,16 +137,16 @@ public final class HttpServerVerticle extends VerticleBase implements ProxyServe
    */
   private void accept(HttpConnection connection, Http1ServerConfig decoding, long headTimeoutNanos) {
     if (!(connection instanceof ConnectionBase base)) {
+      connection.close(); // never served around the edge: unencrypted on a TLS port, or beyond the limit
       return;
     }
     Channel channel = base.channel();
     ChannelPipeline pipeline = channel.pipeline();
-    if (pipeline.get(StrictRequestDecoder.VERTX_DECODER) == null) {
-      return;
+    if (pipeline.get(StrictRequestDecoder.VERTX_DECODER) != null) {
+      pipeline.replace(StrictRequestDecoder.VERTX_DECODER, StrictRequestDecoder.VERTX_DECODER,
+          new StrictRequestDecoder(decoding));
+      HeadTimeout.install(pipeline, headTimeoutNanos);
     }
-    pipeline.replace(StrictRequestDecoder.VERTX_DECODER, StrictRequestDecoder.VERTX_DECODER,
-        new StrictRequestDecoder(decoding));
-    HeadTimeout.install(pipeline, headTimeoutNanos);
     // Nothing is read until the connection limit lets it in and its PROXY header, if any, is read.
     channel.config().setAutoRead(false);
     Edge edge = connector.edge();
