@@ -122,8 +122,12 @@ class HttpEdgeIT {
     await().atMost(SETTLE).until(() -> proxy.queuedConnections() == 1);
     Future<String> overflow = get(vertx, client, proxy.actualPort(), "");
 
-    assertThat(status(overflow.await(20, TimeUnit.SECONDS))).as("queue full").isEqualTo(503);
-    assertThat(status(queued.await(20, TimeUnit.SECONDS))).as("queue timeout").isEqualTo(503);
+    String full = overflow.await(20, TimeUnit.SECONDS);
+    assertThat(status(full)).as("queue full").isEqualTo(503);
+    assertThat(body(full)).startsWith("backend busy: every backend is at its connection limit and the queue is full");
+    String timedOut = queued.await(20, TimeUnit.SECONDS);
+    assertThat(status(timedOut)).as("queue timeout").isEqualTo(503);
+    assertThat(body(timedOut)).startsWith("backend busy: every backend stayed at its connection limit");
     assertThat(first.isComplete()).as("the request with the slot is still served").isFalse();
     a.release();
     assertThat(body(first.await(20, TimeUnit.SECONDS))).isEqualTo("a");

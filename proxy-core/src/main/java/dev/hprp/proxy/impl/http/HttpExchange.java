@@ -202,6 +202,16 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
   }
 
   @Override
+  public void queueTimedOut(int attempts) {
+    answer(503, "backend busy: every backend stayed at its connection limit for the queue timeout", null);
+  }
+
+  @Override
+  public void queueFull(int attempts) {
+    answer(503, "backend busy: every backend is at its connection limit and the queue is full", null);
+  }
+
+  @Override
   public void discard(HttpClientRequest connection) {
     connection.reset();
   }
