@@ -32,6 +32,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.net.NetClient;
@@ -75,6 +76,16 @@ class HttpEdgeIT {
   private static final Duration SETTLE = Duration.ofSeconds(20);
 
   private final HttpProxies proxies = new HttpProxies();
+  /**
+   * Every client a test makes, kept reachable until it ends: Vert.x closes a client that becomes unreachable (a
+   * Cleaner), its connections with it, which cut an exchange still under way once the garbage collector ran.
+   */
+  private final List<Object> clients = new ArrayList<>();
+
+  private <T> T keep(T client) {
+    clients.add(client);
+    return client;
+  }
 
   @AfterEach
   void closeProxies() {
@@ -89,7 +100,7 @@ class HttpEdgeIT {
     HoldingHttp b = HoldingHttp.start(vertx, "b");
     ReverseProxy proxy = proxies.start(vertx, List.of(a.backend(), b.backend()),
         new ReverseProxyOptions().setBackendMaxConnections(2), builder -> { });
-    NetClient client = vertx.createNetClient();
+    NetClient client = keep(vertx.createNetClient());
 
     List<Future<String>> answers = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
@@ -114,7 +125,7 @@ class HttpEdgeIT {
     HoldingHttp a = HoldingHttp.start(vertx, "a");
     ReverseProxy proxy = proxies.start(vertx, List.of(a.backend()), new ReverseProxyOptions()
         .setBackendMaxConnections(1).setMaxQueue(1).setQueueTimeout(Duration.ofMillis(300)), builder -> { });
-    NetClient client = vertx.createNetClient();
+    NetClient client = keep(vertx.createNetClient());
 
     Future<String> first = get(vertx, client, proxy.actualPort(), "");
     await().atMost(SETTLE).until(() -> a.inFlight() == 1);
@@ -142,13 +153,13 @@ class HttpEdgeIT {
     ReverseProxy proxy = proxies.start(vertx, List.of(a.backend()),
         new ReverseProxyOptions().setMaxConnections(2).setEventLoops(2), builder -> { });
     int port = proxy.actualPort();
-    HttpClient two = vertx.httpClientBuilder().with(new PoolOptions().setHttp1MaxSize(2)).build();
+    HttpClient two = keep(vertx.httpClientBuilder().with(new PoolOptions().setHttp1MaxSize(2)).build());
     List<Future<String>> first = List.of(httpGet(vertx, two, port), httpGet(vertx, two, port));
     await().atMost(SETTLE).until(() -> a.inFlight() == 2);
     a.release();
     Future.all(first).await(20, TimeUnit.SECONDS);
 
-    HttpClient third = vertx.httpClientBuilder().build();
+    HttpClient third = keep(vertx.httpClientBuilder().build());
     Future<String> waiting = httpGet(vertx, third, port);
     if (ListenBacklog.available()) {
       await("the third in the kernel's accept queue").atMost(SETTLE).until(() -> ListenBacklog.waiting(port) == 1);
@@ -167,7 +178,7 @@ class HttpEdgeIT {
         request -> vertx.setTimer(600, t -> request.response().end("late"))).await();
     ReverseProxy proxy = proxies.start(vertx, List.of(slow.backend()),
         new ReverseProxyOptions().setClientTimeout(Duration.ofMillis(100)), builder -> { });
-    HttpClient client = vertx.httpClientBuilder().build();
+    HttpClient client = keep(vertx.httpClientBuilder().build());
     assertThat(httpGet(vertx, client, proxy.actualPort()).await(20, TimeUnit.SECONDS)).isEqualTo("200 late");
     // Idle past the client timeout, the keep-alive connection still serves the next request.
     assertThat(httpGet(vertx, client, proxy.actualPort()).await(20, TimeUnit.SECONDS)).isEqualTo("200 late");
@@ -195,7 +206,7 @@ class HttpEdgeIT {
     assertThat(head.get("X-Forwarded-Proto")).isEqualTo("https");
     assertThat(head.get("Forwarded")).isEqualTo("for=127.0.0.1;host=example.com;proto=https");
 
-    String plain = get(vertx, vertx.createNetClient(), proxy.actualPort(), "").await(20, TimeUnit.SECONDS);
+    String plain = get(vertx, keep(vertx.createNetClient()), proxy.actualPort(), "").await(20, TimeUnit.SECONDS);
     assertThat(plain).as("plain text to the TLS port").doesNotStartWith("HTTP/1.1 200");
     assertThat(named.requests()).isEqualTo(2);
   }
@@ -220,9 +231,9 @@ class HttpEdgeIT {
         builder -> builder.tls(serverTls().setClientCa(TestCertificates.path("ca.pem"))));
     int port = proxy.actualPort();
 
-    assertThat(status(answerOrNothing(vertx, TestCertificates.client(vertx, "client"), port))).isEqualTo(200);
-    assertThat(answerOrNothing(vertx, TestCertificates.client(vertx, "stranger"), port)).isEmpty();
-    assertThat(answerOrNothing(vertx, TestCertificates.client(vertx, null), port)).isEmpty();
+    assertThat(status(answerOrNothing(vertx, keep(TestCertificates.client(vertx, "client")), port))).isEqualTo(200);
+    assertThat(answerOrNothing(vertx, keep(TestCertificates.client(vertx, "stranger")), port)).isEmpty();
+    assertThat(answerOrNothing(vertx, keep(TestCertificates.client(vertx, null)), port)).isEmpty();
     assertThat(named.requests()).isEqualTo(1);
   }
 
@@ -231,9 +242,9 @@ class HttpEdgeIT {
     HttpBackend named = HttpBackend.named(vertx, "a").await();
     ReverseProxy proxy = proxies.start(vertx, List.of(named.backend()), new ReverseProxyOptions(),
         builder -> builder.tls(serverTls()));
-    NetClient client = TestCertificates.client(vertx, null);
-    HttpClient keptAlive = vertx.httpClientBuilder().with(new HttpClientOptions().setSsl(true)
-        .setTrustOptions(new PemTrustOptions().addCertPath(TestCertificates.path("ca.pem").toString()))).build();
+    NetClient client = keep(TestCertificates.client(vertx, null));
+    HttpClient keptAlive = keep(vertx.httpClientBuilder().with(new HttpClientOptions().setSsl(true)
+        .setTrustOptions(new PemTrustOptions().addCertPath(TestCertificates.path("ca.pem").toString()))).build());
     assertThat(httpGet(vertx, keptAlive, proxy.actualPort()).await(20, TimeUnit.SECONDS)).isEqualTo("200 a");
     assertThat(TestCertificates.served(client, proxy.actualPort()))
         .isEqualTo(TestCertificates.certificate("server.pem"));
@@ -252,7 +263,7 @@ class HttpEdgeIT {
     HttpBackend secure = HttpBackend.start(vertx, "secure", tlsServer(), null).await();
     ReverseProxy proxy = proxies.start(vertx, List.of(secure.backend()), new ReverseProxyOptions(),
         builder -> builder.backendTls(new BackendTlsOptions().setCa(TestCertificates.path("ca.pem"))));
-    HttpClient client = vertx.httpClientBuilder().with(new PoolOptions().setHttp1MaxSize(1)).build();
+    HttpClient client = keep(vertx.httpClientBuilder().with(new PoolOptions().setHttp1MaxSize(1)).build());
     for (int i = 0; i < 3; i++) {
       assertThat(httpGet(vertx, client, proxy.actualPort()).await(20, TimeUnit.SECONDS)).isEqualTo("200 secure");
     }
@@ -262,7 +273,7 @@ class HttpEdgeIT {
   @Test
   void aBackendCertificateThatFailsVerificationIsAFailedConnect(Vertx vertx) throws Exception {
     HttpBackend secure = HttpBackend.start(vertx, "secure", tlsServer(), null).await();
-    NetClient client = vertx.createNetClient();
+    NetClient client = keep(vertx.createNetClient());
 
     ReverseProxy untrusted = proxies.start(vertx, List.of(secure.backend()), new ReverseProxyOptions(),
         builder -> builder.backendTls(new BackendTlsOptions().setCa(TestCertificates.path("other-ca.pem"))));
@@ -293,9 +304,10 @@ class HttpEdgeIT {
         new ReverseProxyOptions(), builder -> builder.tls(serverTls())
             .backendTls(new BackendTlsOptions().setCa(TestCertificates.path("ca.pem"))));
     Promise<String> echoed = Promise.promise();
+    WebSocketClient client = keep(vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true)
+        .setTrustOptions(new PemTrustOptions().addCertPath(TestCertificates.path("ca.pem").toString()))));
     // Driven from one event loop, handlers set before anything can arrive.
-    Clients.onEventLoop(vertx, () -> vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true)
-            .setTrustOptions(new PemTrustOptions().addCertPath(TestCertificates.path("ca.pem").toString())))
+    Clients.onEventLoop(vertx, () -> client
         .connect(new WebSocketConnectOptions().setPort(proxy.actualPort()).setHost("127.0.0.1").setURI("/ws"))
         .map(socket -> {
           socket.textMessageHandler(echoed::tryComplete);
@@ -312,7 +324,7 @@ class HttpEdgeIT {
     HttpBackend named = HttpBackend.named(vertx, "a").await();
     ReverseProxy proxy = proxies.start(vertx, List.of(named.backend()), new ReverseProxyOptions(),
         builder -> builder.proxyProtocol(new ProxyProtocolOptions().setAccept(true)));
-    NetClient client = vertx.createNetClient();
+    NetClient client = keep(vertx.createNetClient());
 
     for (String fixture : List.of("v1-tcp4.bin", "v2-tcp4.bin")) {
       Buffer header = Buffer.buffer(Files.readAllBytes(TestData.dir().resolve("proxy-protocol").resolve(fixture)));
@@ -333,7 +345,7 @@ class HttpEdgeIT {
     ReverseProxy proxy = proxies.start(vertx, backends.stream().map(HttpBackend::backend).toList(),
         new ReverseProxyOptions(), builder -> builder.balancer(Balancer.consistentHash())
             .proxyProtocol(new ProxyProtocolOptions().setAccept(true)));
-    NetClient client = vertx.createNetClient();
+    NetClient client = keep(vertx.createNetClient());
 
     Set<String> picked = new HashSet<>();
     for (int i = 1; i <= 20; i++) {
@@ -353,7 +365,7 @@ class HttpEdgeIT {
     ReverseProxy proxy = proxies.start(vertx, List.of(named.backend()), new ReverseProxyOptions(),
         builder -> builder.proxyProtocol(new ProxyProtocolOptions().setAccept(true)
             .setTrustedProxies(List.of("10.0.0.0/8"))));
-    String answer = get(vertx, vertx.createNetClient(), proxy.actualPort(),
+    String answer = get(vertx, keep(vertx.createNetClient()), proxy.actualPort(),
         "PROXY TCP4 192.0.2.7 198.51.100.1 52000 8080\r\n").await(20, TimeUnit.SECONDS);
     // Read as a request line whose version is not HTTP: 400 and a close (which may reset the connection first, the
     // rest of the request being unread).
@@ -368,7 +380,7 @@ class HttpEdgeIT {
         request -> request.response().end(request.remoteAddress().toString())).await();
     ReverseProxy proxy = proxies.start(vertx, List.of(reading.backend()), new ReverseProxyOptions(),
         builder -> builder.proxyProtocol(new ProxyProtocolOptions().setSend(ProxyProtocolVersion.V1)));
-    HttpClient client = vertx.httpClientBuilder().with(new PoolOptions().setHttp1MaxSize(1)).build();
+    HttpClient client = keep(vertx.httpClientBuilder().with(new PoolOptions().setHttp1MaxSize(1)).build());
 
     String first = httpGetWithLocalAddress(vertx, client, proxy.actualPort()).await(20, TimeUnit.SECONDS);
     String second = httpGetWithLocalAddress(vertx, client, proxy.actualPort()).await(20, TimeUnit.SECONDS);
@@ -388,7 +400,7 @@ class HttpEdgeIT {
         builder -> builder.proxyProtocol(new ProxyProtocolOptions().setAccept(true).setSend(ProxyProtocolVersion.V2))
             .backendTls(new BackendTlsOptions().setCa(TestCertificates.path("ca.pem"))));
     Buffer header = Buffer.buffer(Files.readAllBytes(TestData.dir().resolve("proxy-protocol").resolve("v1-tcp4.bin")));
-    String answer = Clients.exchange(vertx, vertx.createNetClient(), proxy.actualPort(),
+    String answer = Clients.exchange(vertx, keep(vertx.createNetClient()), proxy.actualPort(),
         header.appendString(request())).await(20, TimeUnit.SECONDS).toString();
     assertThat(body(answer)).isEqualTo("192.0.2.7:52000");
   }
