@@ -133,7 +133,8 @@ public final class HttpServerVerticle extends VerticleBase implements ProxyServe
   /**
    * Sets a new client connection up before it reads a byte (Vert.x calls this as the connection is made, and reads
    * nothing before): the strict decoder (a request with both {@code Content-Length} and {@code Transfer-Encoding} is
-   * refused, not repaired), the request head timeout, then the edge: TLS, the connection limit, the PROXY header.
+   * refused, not repaired) and the edge: TLS, the connection limit, then, once the limit lets the connection in, the
+   * request head timeout and the PROXY header.
    */
   private void accept(HttpConnection connection, Http1ServerConfig decoding, long headTimeoutNanos) {
     if (!(connection instanceof ConnectionBase base)) {
@@ -142,10 +143,10 @@ public final class HttpServerVerticle extends VerticleBase implements ProxyServe
     }
     Channel channel = base.channel();
     ChannelPipeline pipeline = channel.pipeline();
-    if (pipeline.get(StrictRequestDecoder.VERTX_DECODER) != null) {
+    boolean http1 = pipeline.get(StrictRequestDecoder.VERTX_DECODER) != null;
+    if (http1) {
       pipeline.replace(StrictRequestDecoder.VERTX_DECODER, StrictRequestDecoder.VERTX_DECODER,
           new StrictRequestDecoder(decoding));
-      HeadTimeout.install(pipeline, headTimeoutNanos);
     }
     // Nothing is read until the connection limit lets it in and its PROXY header, if any, is read.
     channel.config().setAutoRead(false);
@@ -158,6 +159,10 @@ public final class HttpServerVerticle extends VerticleBase implements ProxyServe
     }
     // Beyond the limit (one accept batch's overshoot) it waits, unread, for a connection to close.
     edge.acceptGate().admit(channel, () -> {
+      if (http1) {
+        // From the admission, as TCP mode's client timeout: a connection held at the limit is not timed meanwhile.
+        HeadTimeout.install(pipeline, headTimeoutNanos);
+      }
       if (edge.readsProxyHeaderFrom(channel.remoteAddress())) {
         ProxyHeaderReader.read(channel, (source, destination) -> {
           if (source != null) {
