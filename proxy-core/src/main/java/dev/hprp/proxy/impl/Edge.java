@@ -2,8 +2,15 @@ package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.ProxyProtocolOptions;
 import dev.hprp.proxy.ProxyProtocolVersion;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.NetUtil;
 import java.net.SocketAddress;
+import java.util.List;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 
 /**
  * What the listening side of every mode applies to a client connection around the relay: the proxy-wide connection
@@ -51,9 +58,29 @@ public final class Edge {
     return backendTls;
   }
 
-  /** The name a backend's certificate is verified against and sent as SNI: the configured one, else its host. */
-  public String backendServerName(String backendHost) {
-    return backendServerName != null ? backendServerName : backendHost;
+  /**
+   * A new TLS client handler, for one connection to {@code backendHost:port}, from {@link #backendTls()} (call only
+   * with backend TLS on): the backend's certificate is verified against the configured server name, else the host,
+   * and that name is sent as SNI. Set explicitly, since the JDK's engine sends none for a name without a dot
+   * ({@code localhost}, a Kubernetes service's short name); never for an IP address, which SNI cannot carry, nor a
+   * name SNI refuses (one with an underscore), which goes without. Any thread.
+   */
+  public SslHandler backendTlsHandler(ByteBufAllocator alloc, String backendHost, int port) {
+    String name = backendServerName != null ? backendServerName : backendHost;
+    SslHandler handler = backendTls.newHandler(alloc, name, port);
+    if (!NetUtil.isValidIpV4Address(name) && !NetUtil.isValidIpV6Address(name)) {
+      SNIHostName sni;
+      try {
+        sni = new SNIHostName(name);
+      } catch (IllegalArgumentException e) {
+        return handler;
+      }
+      SSLEngine engine = handler.engine();
+      SSLParameters parameters = engine.getSSLParameters();
+      parameters.setServerNames(List.of(sni));
+      engine.setSSLParameters(parameters);
+    }
+    return handler;
   }
 
   /** The proxy-wide limit on client connections: each server counts its clients here. */

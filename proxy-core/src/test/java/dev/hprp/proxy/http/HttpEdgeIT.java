@@ -285,10 +285,13 @@ class HttpEdgeIT {
             .setServerName("api.example.org")));
     assertThat(status(get(vertx, client, wrongName.actualPort(), "").await(20, TimeUnit.SECONDS))).isEqualTo(503);
 
-    ReverseProxy named = proxies.start(vertx, List.of(secure.backend()), new ReverseProxyOptions(),
+    // The name is verified and sent as SNI: this backend answers with the name it was sent.
+    HttpBackend sni = HttpBackend.start(vertx, "sni", tlsServer().setSni(true),
+        request -> request.response().end(String.valueOf(request.connection().indicatedServerName()))).await();
+    ReverseProxy named = proxies.start(vertx, List.of(sni.backend()), new ReverseProxyOptions(),
         builder -> builder.backendTls(new BackendTlsOptions().setCa(TestCertificates.path("ca.pem"))
             .setServerName("localhost")));
-    assertThat(body(get(vertx, client, named.actualPort(), "").await(20, TimeUnit.SECONDS))).isEqualTo("secure");
+    assertThat(body(get(vertx, client, named.actualPort(), "").await(20, TimeUnit.SECONDS))).isEqualTo("localhost");
 
     ReverseProxy insecure = proxies.start(vertx, List.of(secure.backend()), new ReverseProxyOptions(),
         builder -> builder.backendTls(new BackendTlsOptions().setInsecure(true)));

@@ -5,7 +5,6 @@ import dev.hprp.proxy.impl.Edge;
 import dev.hprp.proxy.impl.ProxyHeaders;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.vertx.core.Future;
@@ -61,11 +60,10 @@ final class UpstreamPreamble {
       ProxyHeaders.write(head, send, source, destination);
       head.flush();
     }
-    SslContext tls = edge.backendTls();
-    if (tls == null) {
+    if (edge.backendTls() == null) {
       return Future.succeededFuture(outbound);
     }
-    SslHandler handler = tls.newHandler(channel.alloc(), edge.backendServerName(host), port);
+    SslHandler handler = edge.backendTlsHandler(channel.alloc(), host, port);
     Promise<HttpClientRequest> done = Promise.promise();
     handler.handshakeFuture().addListener(handshake -> {
       if (handshake.isSuccess()) {

@@ -287,10 +287,9 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     Future<NetSocket> connecting = pool == null ? settings.netClient().connect(backend.port(), backend.host())
         : pool.take(backend);
     Edge edge = settings.connector().edge();
-    SslContext tls = edge.backendTls();
     // A pooled connection is handed out before its handshake: a TLS server sends nothing until the client's hello.
-    return tls == null ? connecting : connecting.compose(socket -> BackendTls.handshake(socket, tls,
-        edge.backendServerName(backend.host()), backend.port()));
+    return edge.backendTls() == null ? connecting : connecting.compose(socket -> BackendTls.handshake(socket, edge,
+        backend.host(), backend.port()));
   }
 
   @Override
