@@ -17,7 +17,8 @@ import java.util.Objects;
  * <p>Accepting: a connection from a {@linkplain #getTrustedProxies() trusted} source must begin with a v1 or v2
  * header within {@link #HEADER_TIMEOUT}, or it is closed; a malformed header closes it at once. A {@code LOCAL}
  * (v2) or {@code UNKNOWN} (v1) header leaves the connection's own address. From any other source no header is looked
- * for: its bytes are relayed as they come, and its own address is the client's.
+ * for: its bytes are relayed as they come, and its own address is the client's. In HTTP mode the header is read before
+ * the first request, and its client is that of every request the connection carries.
  */
 public final class ProxyProtocolOptions {
 
@@ -43,7 +44,12 @@ public final class ProxyProtocolOptions {
     this.trustedProxies = other.trustedProxies;
   }
 
-  /** The header sent to a backend before the client's bytes; default {@link ProxyProtocolVersion#NONE}. */
+  /**
+   * The header sent to a backend before the client's bytes; default {@link ProxyProtocolVersion#NONE}. In HTTP mode it
+   * begins each new pooled backend connection and names the client whose request opened it: requests of other clients
+   * that reuse the connection get no header of their own (their client is in {@code X-Forwarded-For} and
+   * {@code Forwarded}).
+   */
   public ProxyProtocolVersion getSend() {
     return send;
   }

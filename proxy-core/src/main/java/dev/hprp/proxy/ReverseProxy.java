@@ -164,8 +164,8 @@ public interface ReverseProxy {
   Future<Void> updateTls(TlsOptions options);
 
   /**
-   * Clients waiting now for a backend slot: they found every eligible backend at its connection limit (see
-   * {@link ReverseProxyOptions#getMaxQueue()}); 0 when no backend has a limit.
+   * Clients (in HTTP mode, requests) waiting now for a backend slot: they found every eligible backend at its
+   * connection limit (see {@link ReverseProxyOptions#getMaxQueue()}); 0 when no backend has a limit.
    */
   int queuedConnections();
 

@@ -244,7 +244,10 @@ public final class ReverseProxyOptions {
   /**
    * The most connections open at once to each backend (connects under way included), unless set per backend with
    * {@link ReverseProxy#setBackendMaxConnections}; default 0, no limit. A client that finds every eligible backend
-   * full waits in the queue ({@link #getMaxQueue()}, {@link #getQueueTimeout()}).
+   * full waits in the queue ({@link #getMaxQueue()}, {@link #getQueueTimeout()}). In HTTP mode it bounds the requests
+   * in flight to each backend, which is its pooled connections in use (idle ones do not count); a backend then serves
+   * at most the smaller of this and the {@linkplain #getPoolSize() pool size} at once, and a limit at or below the pool
+   * size keeps the waiting requests in this proxy-wide queue rather than in an event loop's pool queue.
    */
   public int getBackendMaxConnections() {
     return backendMaxConnections;
@@ -259,7 +262,8 @@ public final class ReverseProxyOptions {
 
   /**
    * The most clients waiting at once for a backend slot, in one FIFO queue; default {@value #DEFAULT_MAX_QUEUE}. A
-   * client finding the queue full is closed at once; 0 turns the queue off.
+   * client finding the queue full is closed at once (in HTTP mode, where requests wait, answered 503); 0 turns the
+   * queue off.
    */
   public int getMaxQueue() {
     return maxQueue;
@@ -271,7 +275,10 @@ public final class ReverseProxyOptions {
     return this;
   }
 
-  /** How long a client may wait in the queue for a backend slot before it is closed; default 5 s. */
+  /**
+   * How long a client may wait in the queue for a backend slot before it is closed (in HTTP mode, a request is
+   * answered 503); default 5 s.
+   */
   public Duration getQueueTimeout() {
     return queueTimeout;
   }
@@ -283,9 +290,11 @@ public final class ReverseProxyOptions {
   }
 
   /**
-   * How long a client may stay connected without sending its first byte before it is closed; default 30 s; zero
-   * turns the check off. Protocols where the server speaks first and the client may stay silent longer (a feed the
-   * client only reads) need it off or longer.
+   * TCP mode only: how long a client may stay connected without sending its first byte before it is closed; default
+   * 30 s; zero turns the check off. Protocols where the server speaks first and the client may stay silent longer (a
+   * feed the client only reads) need it off or longer. HTTP mode does not use it: there
+   * {@link HttpOptions#getRequestHeaderTimeout()} bounds the wait for each request head, from the accept on, and the
+   * {@linkplain #getIdleTimeout() idle timeout} closes a keep-alive connection left idle.
    */
   public Duration getClientTimeout() {
     return clientTimeout;

@@ -8,8 +8,9 @@ import java.util.Optional;
 /**
  * TLS termination: the proxy's certificate and key, and optionally the authority client certificates must be signed
  * by. TLS 1.2 and 1.3 only, with {@link #CIPHER_SUITES} (forward-secret AEAD suites, Mozilla's "intermediate"
- * profile). Plain data: the files are read when the proxy is built (and again by {@link ReverseProxy#updateTls}).
- * Not thread-safe; the builder copies it.
+ * profile). In HTTP mode ALPN offers {@code http/1.1}, and backends are told {@code X-Forwarded-Proto: https}; in TCP
+ * mode ALPN offers nothing, the relay not knowing the protocol. Plain data: the files are read when the proxy is built
+ * (and again by {@link ReverseProxy#updateTls}). Not thread-safe; the builder copies it.
  *
  * <pre>{@code
  * new TlsOptions(Path.of("cert.pem"), Path.of("key.pem")).setClientCa(Path.of("clients-ca.pem"))

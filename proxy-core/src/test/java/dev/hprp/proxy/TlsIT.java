@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.hprp.proxy.testing.Clients;
+import dev.hprp.proxy.testing.OpenSslClient;
 import dev.hprp.proxy.testing.Payloads;
 import dev.hprp.proxy.testing.TestCertificates;
 import dev.hprp.proxy.testing.TestBackend;
@@ -112,45 +113,17 @@ class TlsIT {
   @Test
   void tls11IsRefusedAndTls12Served(Vertx vertx) throws Exception {
     // OpenSSL offers what the JDK's own client no longer can: TLS 1.1 (at security level 0).
-    Assumptions.assumeTrue(openSslAvailable(), "openssl is not installed");
+    Assumptions.assumeTrue(OpenSslClient.available(), "openssl is not installed");
     TestBackend named = TestBackend.named(vertx, "ok").await();
     ReverseProxy proxy = start(vertx, named.backend(), serverTls(), null);
 
-    String tls11 = sClient(proxy.actualPort(), "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0");
-    String tls12 = sClient(proxy.actualPort(), "-tls1_2");
+    String tls11 = OpenSslClient.sClient(proxy.actualPort(), "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0");
+    String tls12 = OpenSslClient.sClient(proxy.actualPort(), "-tls1_2");
 
     // The proxy answers a TLS 1.1 hello with a protocol_version alert (70) and no certificate.
     assertThat(tls11).contains("alert protocol version", "no peer certificate available", "Cipher is (NONE)");
     assertThat(tls12).contains("Protocol  : TLSv1.2", "Verify return code: 0 (ok)")
         .doesNotContain("Cipher is (NONE)");
-  }
-
-  private static boolean openSslAvailable() {
-    try {
-      return new ProcessBuilder("openssl", "version").start().waitFor() == 0;
-    } catch (Exception e) {
-      return false;
-    }
-  }
-
-  /** {@code openssl s_client} against the proxy with the test CA, its output (stdout and stderr). */
-  private static String sClient(int port, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + port,
-        "-CAfile", tls("ca.pem").toString(), "-verify_ip", "127.0.0.1"));
-    command.addAll(List.of(args));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    process.getOutputStream().close();
-    CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
-      try {
-        return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      } catch (Exception e) {
-        return e.toString();
-      }
-    });
-    if (!process.waitFor(30, TimeUnit.SECONDS)) {
-      process.destroyForcibly();
-    }
-    return output.get(10, TimeUnit.SECONDS);
   }
 
   @Test

@@ -247,6 +247,11 @@ final class HprpCommand implements Callable<Integer> {
     if (options.getMode() == ProxyMode.HTTP && options.getPoolSize() == 0) {
       throw invalid(HttpFlags.POOL_SIZE, "0 (expected: 1-" + ReverseProxyOptions.MAX_POOL_SIZE + " with --mode http)");
     }
+    if (options.getMode() == ProxyMode.HTTP && given(LimitFlags.CLIENT_TIMEOUT)) {
+      // Refused rather than ignored: HTTP mode times its clients with the request head and idle timeouts.
+      throw invalid(LimitFlags.CLIENT_TIMEOUT, Durations.format(limitFlags.clientTimeout) + " (expected: with --mode "
+          + "tcp; in HTTP mode --request-header-timeout and --idle-timeout time the clients)");
+    }
 
     HttpOptions http = new HttpOptions();
     apply(HttpFlags.POOL_QUEUE, httpFlags.poolQueue, http::setPoolQueue);

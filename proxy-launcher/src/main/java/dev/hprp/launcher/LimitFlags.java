@@ -33,21 +33,22 @@ final class LimitFlags {
   int maxConnections;
 
   @Option(names = BACKEND_MAX_CONNECTIONS, order = 54, paramLabel = "N",
-      description = "Most connections open at once to each backend; a client finding every backend full waits in "
-          + "the queue. 0 (no limit)-10000000. Default: ${DEFAULT-VALUE}.")
+      description = "Most connections open at once to each backend (HTTP mode: requests in flight); a client finding "
+          + "every backend full waits in the queue. 0 (no limit)-10000000. Default: ${DEFAULT-VALUE}.")
   int backendMaxConnections;
 
   @Option(names = MAX_QUEUE, order = 55, paramLabel = "N",
-      description = "Most clients waiting for a backend slot; one more is closed at once. 0-1000000. "
-          + "Default: ${DEFAULT-VALUE}.")
+      description = "Most clients waiting for a backend slot; one more is closed at once (HTTP mode: answered 503). "
+          + "0-1000000. Default: ${DEFAULT-VALUE}.")
   int maxQueue;
 
   @Option(names = QUEUE_TIMEOUT, order = 56, paramLabel = "DURATION",
-      description = "Time a client may wait for a backend slot before it is closed, 1ms-1h. Default: ${DEFAULT-VALUE}.")
+      description = "Time a client may wait for a backend slot before it is closed (HTTP mode: answered 503), 1ms-1h. "
+          + "Default: ${DEFAULT-VALUE}.")
   Duration queueTimeout;
 
   @Option(names = CLIENT_TIMEOUT, order = 57, paramLabel = "DURATION",
-      description = "A client that sends nothing for this long after connecting is closed; 0ms (off)-7d. "
-          + "Default: ${DEFAULT-VALUE}.")
+      description = "TCP mode only (refused with --mode http, where --request-header-timeout applies): a client "
+          + "that sends nothing for this long after connecting is closed; 0ms (off)-7d. Default: ${DEFAULT-VALUE}.")
   Duration clientTimeout;
 }

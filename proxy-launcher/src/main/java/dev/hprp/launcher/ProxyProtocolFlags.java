@@ -25,8 +25,8 @@ final class ProxyProtocolFlags {
 
   @Option(names = SEND_PROXY, order = 70, paramLabel = "none|v1|v2", converter = VersionConverter.class,
       completionCandidates = VersionConverter.class,
-      description = "Send each backend a PROXY protocol header first, with the client's address. "
-          + "Default: ${DEFAULT-VALUE}.")
+      description = "Send each backend a PROXY protocol header first, with the client's address (HTTP mode: once per "
+          + "new pooled connection, naming the client whose request opened it). Default: ${DEFAULT-VALUE}.")
   ProxyProtocolVersion sendProxy;
 
   @Option(names = CHECK_SEND_PROXY, order = 71,

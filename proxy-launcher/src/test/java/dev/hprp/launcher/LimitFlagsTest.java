@@ -2,6 +2,7 @@ package dev.hprp.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hprp.proxy.ProxyMode;
 import dev.hprp.proxy.ReverseProxyOptions;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -49,5 +50,13 @@ class LimitFlagsTest {
       "--client-timeout|8d|8d (expected: 0ms-7d)"})
   void badValueExitsWith2NamingTheFlag(String flag, String value, String expected) {
     assertThat(Flags.refusal(flag, value)).contains(expected);
+  }
+
+  @Test
+  void theClientTimeoutIsRefusedInHttpMode() {
+    assertThat(Flags.usageError("--backends", "127.0.0.1:1", "--mode", "http", "--client-timeout", "10s"))
+        .contains("'--client-timeout': 10s (expected: with --mode tcp; in HTTP mode --request-header-timeout");
+    assertThat(Flags.settings("--backends", "127.0.0.1:1", "--mode", "http").options().getMode())
+        .as("without it").isEqualTo(ProxyMode.HTTP);
   }
 }

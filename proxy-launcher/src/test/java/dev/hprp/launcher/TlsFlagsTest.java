@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class TlsFlagsTest {
 
@@ -81,8 +82,9 @@ class TlsFlagsTest {
     assertThat(err.toString()).startsWith("hprp: tls: cannot use certificate " + junk + " with key ");
   }
 
-  @Test
-  void aReloadServesTheCertificateNowInTheFilesToNewConnections() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"tcp", "http"})
+  void aReloadServesTheCertificateNowInTheFilesToNewConnections(String mode) throws Exception {
     Path cert = dir.resolve("cert.pem");
     Path key = dir.resolve("key.pem");
     Files.copy(Path.of(tls("server.pem")), cert);
@@ -91,7 +93,7 @@ class TlsFlagsTest {
     try {
       TestBackend backend = TestBackend.named(vertx, "ok").await();
       Path config = Files.writeString(dir.resolve("hprp.yaml"), "host: 127.0.0.1\nport: 0\nhealth-check: none\n"
-          + "backends: " + backend.backend() + "\ntls-cert: " + cert + "\ntls-key: " + key + "\n");
+          + "backends: " + backend.backend() + "\ntls-cert: " + cert + "\ntls-key: " + key + "\nmode: " + mode + "\n");
       NetClient client = TestCertificates.client(vertx, null);
       StringWriter out = new StringWriter();
       StringWriter err = new StringWriter();

@@ -2,13 +2,21 @@ package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.ProxyProtocolOptions;
 import dev.hprp.proxy.ProxyProtocolVersion;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.NetUtil;
 import java.net.SocketAddress;
+import java.util.List;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 
 /**
  * What the listening side of every mode applies to a client connection around the relay: the proxy-wide connection
  * limit, the client timeout, the PROXY protocol (reading the header from trusted sources, sending one to backends),
- * and TLS (terminating it, and originating it to backends). Shared by every event loop's server; thread-safe (immutable but for the settings a reload changes).
+ * and TLS (terminating it, and originating it to backends). Shared by every event loop's server; thread-safe (immutable
+ * but for the settings a reload changes).
  */
 public final class Edge {
 
@@ -50,9 +58,29 @@ public final class Edge {
     return backendTls;
   }
 
-  /** The name a backend's certificate is verified against and sent as SNI: the configured one, else its host. */
-  public String backendServerName(String backendHost) {
-    return backendServerName != null ? backendServerName : backendHost;
+  /**
+   * A new TLS client handler, for one connection to {@code backendHost:port}, from {@link #backendTls()} (call only
+   * with backend TLS on): the backend's certificate is verified against the configured server name, else the host,
+   * and that name is sent as SNI. Set explicitly, since the JDK's engine sends none for a name without a dot
+   * ({@code localhost}, a Kubernetes service's short name); never for an IP address, which SNI cannot carry, nor a
+   * name SNI refuses (one with an underscore), which goes without. Any thread.
+   */
+  public SslHandler backendTlsHandler(ByteBufAllocator alloc, String backendHost, int port) {
+    String name = backendServerName != null ? backendServerName : backendHost;
+    SslHandler handler = backendTls.newHandler(alloc, name, port);
+    if (!NetUtil.isValidIpV4Address(name) && !NetUtil.isValidIpV6Address(name)) {
+      SNIHostName sni;
+      try {
+        sni = new SNIHostName(name);
+      } catch (IllegalArgumentException e) {
+        return handler;
+      }
+      SSLEngine engine = handler.engine();
+      SSLParameters parameters = engine.getSSLParameters();
+      parameters.setServerNames(List.of(sni));
+      engine.setSSLParameters(parameters);
+    }
+    return handler;
   }
 
   /** The proxy-wide limit on client connections: each server counts its clients here. */
@@ -60,7 +88,10 @@ public final class Edge {
     return acceptGate;
   }
 
-  /** A client that sends nothing (and gets nothing) for this long after being let in is closed; 0: never. */
+  /**
+   * TCP mode: a client that sends nothing (and gets nothing) for this long after being let in is closed; 0: never.
+   * HTTP mode's request head timeout does this job there.
+   */
   public long clientTimeoutNanos() {
     return clientTimeoutNanos;
   }

@@ -66,6 +66,8 @@ final class ReverseProxyImpl implements ReverseProxy {
   private final BackendQueue queue;
   /** The options in force: those built with, then those {@link #reconfigure} applied. Guarded by {@code this}. */
   private ReverseProxyOptions options;
+  /** What TLS termination offers by ALPN: HTTP mode speaks HTTP/1.1 only; TCP mode does not know the protocol. */
+  private final List<String> alpn;
   /** The passive health options in force. Guarded by {@code this}. */
   private PassiveHealthOptions passive;
   private final Connections connections;
@@ -105,8 +107,9 @@ final class ReverseProxyImpl implements ReverseProxy {
     if (config.backendTls() != null && config.backendTls().isInsecure()) {
       log.warn("TLS to the backends does not verify their certificates (insecure): for tests only");
     }
+    this.alpn = options.getMode() == ProxyMode.HTTP ? List.of("http/1.1") : List.of();
     Edge edge = new Edge(new AcceptGate(options.getMaxConnections()), options.getClientTimeout().toNanos(),
-        config.proxyProtocol(), config.tls() == null ? null : TlsContexts.server(config.tls()),
+        config.proxyProtocol(), config.tls() == null ? null : TlsContexts.server(config.tls(), alpn),
         config.backendTls() == null ? null : TlsContexts.client(config.backendTls()),
         config.backendTls() == null ? null : config.backendTls().getServerName().orElse(null));
     this.connector = new UpstreamConnector(registry, monitor, faults, options.getMaxConnectAttempts(),
@@ -420,7 +423,7 @@ final class ReverseProxyImpl implements ReverseProxy {
       return Future.failedFuture(new IllegalStateException("tls: off (expected: a proxy built with TLS)"));
     }
     try {
-      connector.edge().serverTls(TlsContexts.server(options));
+      connector.edge().serverTls(TlsContexts.server(options, alpn));
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }

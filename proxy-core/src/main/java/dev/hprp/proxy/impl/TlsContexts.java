@@ -2,6 +2,7 @@ package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.BackendTlsOptions;
 import dev.hprp.proxy.TlsOptions;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -9,6 +10,7 @@ import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import javax.net.ssl.SSLException;
 
 /** Netty {@link SslContext}s from the TLS options: PEM files read and checked, one message naming what is wrong. */
@@ -20,9 +22,12 @@ final class TlsContexts {
   /**
    * The server context of TLS termination.
    *
+   * @param alpn the application protocols offered by ALPN, in order of preference: HTTP mode's {@code http/1.1}; empty
+   *             in TCP mode, whose relay cannot know what the bytes are (a client asking for a protocol then gets none
+   *             selected, and chooses for itself)
    * @throws IllegalArgumentException naming the files when they cannot be read or do not make a certificate and key
    */
-  static SslContext server(TlsOptions options) {
+  static SslContext server(TlsOptions options, List<String> alpn) {
     readable("tls certificate", options.getCertificate());
     readable("tls key", options.getKey());
     options.getClientCa().ifPresent(ca -> readable("tls client CA", ca));
@@ -32,6 +37,13 @@ final class TlsContexts {
           .protocols(TlsOptions.PROTOCOLS)
           .ciphers(TlsOptions.CIPHER_SUITES, SupportedCipherSuiteFilter.INSTANCE);
       options.getClientCa().ifPresent(ca -> builder.trustManager(ca.toFile()).clientAuth(ClientAuth.REQUIRE));
+      if (!alpn.isEmpty()) {
+        // A client offering only protocols the proxy does not speak (h2 alone) gets no protocol selected rather than a
+        // failed handshake: it may still speak HTTP/1.1, as it would to a server without ALPN.
+        builder.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn));
+      }
       return builder.build();
     } catch (SSLException | IllegalArgumentException e) {
       throw new IllegalArgumentException("tls: cannot use certificate " + options.getCertificate() + " with key "

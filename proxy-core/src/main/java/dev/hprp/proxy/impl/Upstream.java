@@ -305,10 +305,9 @@ public abstract class Upstream {
         dial(slot);
       } else if (!queue.enqueue(this)) {
         if (log.isDebugEnabled()) {
-          log.debug("{}: every backend is at its connection limit and the queue is full; closing",
-              attempt.clientAddress());
+          log.debug("{}: every backend is at its connection limit and the queue is full", attempt.clientAddress());
         }
-        attempt.failed(attempts);
+        attempt.queueFull(attempts);
       }
     }
 

@@ -74,9 +74,10 @@ public final class UpstreamConnector {
     void connected(Upstream upstream, C connection);
 
     /**
-     * No backend could be connected: every eligible one failed, the attempts ran out, or none is left; every
-     * eligible backend was at its connection limit and the queue was full; or a dial failed for a reason that is not
-     * the backend's fault ({@link #backendFault}), or for a local one (out of file descriptors).
+     * No backend could be connected: every eligible one failed, the attempts ran out, or none is left; a dial failed
+     * for a reason that is not the backend's fault ({@link #backendFault}), or for a local one (out of file
+     * descriptors); or, unless the protocol tells them apart, the queue was full ({@link #queueFull}) or timed out
+     * ({@link #queueTimedOut}).
      */
     void failed(int attempts);
 
@@ -93,6 +94,14 @@ public final class UpstreamConnector {
      * HTTP mode answers 503. {@link #failed} unless the protocol tells the two apart.
      */
     default void queueTimedOut(int attempts) {
+      failed(attempts);
+    }
+
+    /**
+     * Every eligible backend was at its connection limit and the queue was full, so the client was not queued: TCP
+     * mode closes the client, HTTP mode answers 503. {@link #failed} unless the protocol tells the two apart.
+     */
+    default void queueFull(int attempts) {
       failed(attempts);
     }
 

@@ -47,8 +47,8 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>{@code hprp_connections_accepted_total}</td><td>counter</td><td>client connections accepted</td></tr>
  *   <tr><td>{@code hprp_connections_active}</td><td>gauge</td><td>client connections open (connecting or
  *       relayed)</td></tr>
- *   <tr><td>{@code hprp_queue_waiting}</td><td>gauge</td><td>client connections waiting for a backend slot (every
- *       eligible backend at its connection limit)</td></tr>
+ *   <tr><td>{@code hprp_queue_waiting}</td><td>gauge</td><td>client connections (TCP mode) or requests (HTTP mode)
+ *       waiting for a backend slot (every eligible backend at its connection limit)</td></tr>
  *   <tr><td>{@code hprp_backend_up}</td><td>gauge</td><td>1 when the backend takes new connections (UP and enabled),
  *       else 0</td></tr>
  *   <tr><td>{@code hprp_backend_connections_active}</td><td>gauge</td><td>connections relayed to it now</td></tr>
@@ -139,7 +139,8 @@ public final class HprpMetrics implements MeterBinder, AutoCloseable {
         .description("Client connections open, connecting or relayed")
         .register(registry));
     proxyMeters.add(Gauge.builder("hprp.queue.waiting", proxy, ProxyInternals::queueWaiting)
-        .description("Client connections waiting for a backend slot, every eligible backend being at its limit")
+        .description("Client connections (TCP mode) or requests (HTTP mode) waiting for a backend slot, every eligible backend "
+            + "being at its limit")
         .register(registry));
     proxyMeters.add(Gauge.builder("hprp.pool.queue.waiting", proxy, ProxyInternals::poolQueueWaiting)
         .description("HTTP requests waiting for a backend connection from the pool, one being connected included")

@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
+import java.lang.ref.Reference;
 
 /** Client-side helpers for relay tests. */
 public final class Clients {
@@ -29,7 +30,10 @@ public final class Clients {
    */
   public static Future<Buffer> exchange(Vertx vertx, NetClient client, int port, Buffer request) {
     // On an event loop, so the handlers are set in the tick the socket connects and no early close is missed.
-    return onEventLoop(vertx, () -> client.connect(port, "127.0.0.1").compose(socket -> readAll(socket, request)));
+    return onEventLoop(vertx, () -> client.connect(port, "127.0.0.1").compose(socket -> readAll(socket, request)))
+        // Vert.x closes a client that becomes unreachable (a Cleaner), its connections with it: one made inline for
+        // this exchange is kept until the exchange is over, or a garbage collection could cut it.
+        .andThen(done -> Reference.reachabilityFence(client));
   }
 
   /** Writes {@code request} on {@code socket} and collects everything it receives until it closes. */

@@ -66,15 +66,16 @@ final class HeaderRules {
    * Adds the forwarded headers of a request from {@code clientIp}: {@code X-Forwarded-For} gets the client appended
    * to what it had ({@code 203.0.113.9, 127.0.0.1}); {@code X-Forwarded-Proto} and {@code X-Forwarded-Host} are set
    * when absent (a proxy in front, terminating TLS, may have set them); {@code Forwarded} gets one element appended,
-   * {@code for=...;host=...;proto=http}, an IPv6 address quoted and bracketed as RFC 7239 requires.
+   * {@code for=...;host=...;proto=...}, an IPv6 address quoted and bracketed as RFC 7239 requires.
    *
-   * @param host the request's {@code Host}, null when it had none (HTTP/1.0)
+   * @param host  the request's {@code Host}, null when it had none (HTTP/1.0)
+   * @param proto how the client reached this proxy: {@code http}, or {@code https} where it terminates TLS
    */
-  static void addForwarded(MultiMap headers, String clientIp, String host) {
+  static void addForwarded(MultiMap headers, String clientIp, String host, String proto) {
     String xff = headers.get(X_FORWARDED_FOR);
     headers.set(X_FORWARDED_FOR, xff == null || xff.isBlank() ? clientIp : xff + ", " + clientIp);
     if (!headers.contains(X_FORWARDED_PROTO)) {
-      headers.set(X_FORWARDED_PROTO, "http");
+      headers.set(X_FORWARDED_PROTO, proto);
     }
     if (host != null && !headers.contains(X_FORWARDED_HOST)) {
       headers.set(X_FORWARDED_HOST, host);
@@ -94,7 +95,7 @@ final class HeaderRules {
       element.append(";host=");
       appendValue(element, host);
     }
-    element.append(";proto=http");
+    element.append(";proto=").append(proto);
     headers.set(FORWARDED, element.toString());
   }
 

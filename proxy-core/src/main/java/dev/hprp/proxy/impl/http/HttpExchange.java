@@ -7,6 +7,7 @@ import dev.hprp.proxy.fault.Fault;
 import dev.hprp.proxy.impl.ActiveFault;
 import dev.hprp.proxy.impl.Connections;
 import dev.hprp.proxy.impl.HttpStats;
+import dev.hprp.proxy.impl.Edge;
 import dev.hprp.proxy.impl.Upstream;
 import dev.hprp.proxy.impl.UpstreamConnector;
 import io.netty.util.Attribute;
@@ -74,9 +75,11 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
    * @param client              this event loop's client, whose pool holds its connections to every backend
    * @param obtainTimeoutMillis how long a request may wait for a pooled connection, connecting included
    * @param responseTimeoutMillis how long a backend may stay silent before the response head and during it
+   * @param scheme              how clients reach the proxy, {@code http} or {@code https} (TLS terminated here): what
+   *                            {@code X-Forwarded-Proto} and {@code Forwarded} tell backends
    */
   record Settings(Context context, HttpClient client, UpstreamConnector connector, long obtainTimeoutMillis,
-      long responseTimeoutMillis, boolean forwardedHeaders, boolean via, boolean countServerErrors) {
+      long responseTimeoutMillis, boolean forwardedHeaders, boolean via, boolean countServerErrors, String scheme) {
   }
 
   private final HttpServerRequest request;
@@ -89,6 +92,8 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
   /** The request's headers as forwarded: the client's, edited by the header rules once. */
   private final MultiMap forwarded;
   private final long startNanos = System.nanoTime();
+  /** The client and the address it reached, as its connection's trusted PROXY header told them; null without one. */
+  private final SocketAddress[] proxied;
   private Upstream upstream;
   private HttpClientRequest upstreamRequest;
   /** The reason the last dial failed without being the backend's fault (a busy pool); null otherwise. */
@@ -137,6 +142,8 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
     this.chunkedBody = te != null && te.toLowerCase().contains("chunked");
     String length = headers.get(HttpHeaders.CONTENT_LENGTH);
     this.hasBody = chunkedBody || length != null && !length.equals("0");
+    this.proxied = request.connection() instanceof ConnectionBase connection
+        ? connection.channel().attr(HttpServerVerticle.PROXIED).get() : null;
     HeaderRules.removeHopByHop(headers);
     headers.remove(HeaderRules.EXPECT); // 100 Continue was the proxy's to answer, and it has
     if (webSocket) {
@@ -144,7 +151,7 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
       headers.set(HttpHeaders.UPGRADE, HttpHeaders.WEBSOCKET);
     }
     if (settings.forwardedHeaders()) {
-      HeaderRules.addForwarded(headers, clientHost(), headers.get(HttpHeaders.HOST));
+      HeaderRules.addForwarded(headers, clientHost(), headers.get(HttpHeaders.HOST), settings.scheme());
     }
     if (settings.via()) {
       HeaderRules.addVia(headers, request.version());
@@ -163,9 +170,10 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
 
   // ------------------------------------------------------------------------------------------ SelectionContext
 
+  /** The client: as its connection's trusted PROXY header named it, else the connection's peer. */
   @Override
   public SocketAddress clientAddress() {
-    return request.remoteAddress();
+    return proxied != null ? proxied[0] : request.remoteAddress();
   }
 
   @Override
@@ -203,7 +211,17 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
         .setIdleTimeout(settings.responseTimeoutMillis());
     HttpStats stats = settings.connector().connections().http();
     stats.poolWaitBegan();
-    return settings.client().request(options).andThen(ar -> stats.poolWaitEnded());
+    Future<HttpClientRequest> requested = settings.client().request(options).andThen(ar -> stats.poolWaitEnded());
+    Edge edge = settings.connector().edge();
+    if (!UpstreamPreamble.needed(edge)) {
+      return requested;
+    }
+    // A new connection begins with the PROXY header and the TLS handshake; a pooled one has had them.
+    return requested.compose(outbound -> outbound.connection() instanceof ConnectionBase connection
+        ? UpstreamPreamble.begin(outbound, connection.channel(), edge, clientAddress(),
+            proxied != null ? proxied[1] : request.localAddress(), backend.host(), backend.port())
+        // Never sent without them: plain text to a TLS backend, or requests it cannot attribute.
+        : Future.failedFuture(new IllegalStateException("backend connection without a Netty channel")));
   }
 
   /**
@@ -282,6 +300,18 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
   @Override
   public void abandoned() {
     end(clientEnd()); // the client left while a backend was being connected
+  }
+
+  @Override
+  public void queueTimedOut(int attempts) {
+    answer(503, "backend busy: every backend stayed at its connection limit for the queue timeout", null,
+        EndState.QUEUE_TIMEOUT);
+  }
+
+  @Override
+  public void queueFull(int attempts) {
+    answer(503, "backend busy: every backend is at its connection limit and the queue is full", null,
+        EndState.QUEUE_TIMEOUT);
   }
 
   @Override
@@ -662,7 +692,7 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
     }
     // The bytes are the upstream's: the bodies, or a WebSocket's frames after the upgrade (no retry follows a byte).
     Upstream served = upstream;
-    return new ConnectionRecord(request.remoteAddress(), Instant.now().minusNanos(now - startNanos), attempts,
+    return new ConnectionRecord(clientAddress(), Instant.now().minusNanos(now - startNanos), attempts,
         served == null ? null : served.backend(),
         served == null ? 0 : served.bytesSent(),
         served == null ? 0 : served.bytesReceived(),

@@ -3,10 +3,14 @@ package dev.hprp.proxy.impl.http;
 import dev.hprp.proxy.HttpOptions;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.impl.Connections;
+import dev.hprp.proxy.impl.Edge;
+import dev.hprp.proxy.impl.ProxyHeaderReader;
 import dev.hprp.proxy.impl.ProxyServer;
 import dev.hprp.proxy.impl.UpstreamConnector;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.AttributeKey;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.Http1ServerConfig;
@@ -17,6 +21,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.impl.ConnectionBase;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.impl.SocketAddressImpl;
 import java.time.Duration;
 import java.util.HashSet;
@@ -34,10 +39,26 @@ import java.util.concurrent.TimeUnit;
  * proxy's {@code poolSize} split over the event loops), {@link PoolOptions#setMaxWaitQueueSize} requests waiting for
  * one (the {@code poolQueue} split likewise), idle connections closed after the keep-alive timeout.
  *
+ * <p>The {@link Edge} applies to each client connection as in TCP mode, before its first request is read: it counts
+ * against the proxy-wide connection limit (at the limit the proxy stops accepting), its TLS is terminated by a Netty
+ * {@code SslHandler} at the head of its pipeline (made from the edge's current context, so a certificate reload
+ * reaches new connections; ALPN offers {@code http/1.1}), and from a trusted source its PROXY header is read before
+ * the TLS handshake and the first request, its addresses kept on the connection ({@link #PROXIED}) for every request
+ * it carries. The client timeout is TCP mode's: here the request head timeout and the idle timeout apply.
+ *
  * <p>Each client connection is counted in the proxy's {@link dev.hprp.proxy.impl.Connections} from accept to close,
  * so a drain waits for it; the drain's deadline closes those left ({@link #closeConnections()}).
  */
 public final class HttpServerVerticle extends VerticleBase implements ProxyServer {
+
+  /**
+   * On a client connection whose trusted PROXY header named a client: that client's address, then the address it
+   * reached; absent otherwise (no header expected, or a {@code LOCAL}/{@code UNKNOWN} one). Set before the first
+   * request is read, never changed.
+   */
+  static final AttributeKey<SocketAddress[]> PROXIED = AttributeKey.valueOf("hprp.proxied");
+  /** Name of TLS termination's handler, at the head of a client connection's pipeline. */
+  private static final String TLS_HANDLER_NAME = "hprp-tls";
 
   /** Response heads from backends may be larger than what clients may send: cookies, CSP and the like. */
   private static final int MAX_RESPONSE_HEADER_SIZE = 64 * 1024;
@@ -88,7 +109,9 @@ public final class HttpServerVerticle extends VerticleBase implements ProxyServe
         .build();
     HttpExchange.Settings settings = new HttpExchange.Settings(context, client, connector,
         http.getPoolQueueTimeout().plus(options.getConnectTimeout()).toMillis(), http.getResponseTimeout().toMillis(),
-        http.isForwardedHeaders(), http.isVia(), countServerErrors);
+        http.isForwardedHeaders(), http.isVia(), countServerErrors,
+        // updateTls only replaces a certificate: whether the proxy terminates TLS is fixed when it is built.
+        connector.edge().serverTls() != null ? "https" : "http");
     Http1ServerConfig decoding = new Http1ServerConfig()
         .setMaxHeaderSize(http.getMaxHeaderSize())
         .setMaxInitialLineLength(http.getMaxHeaderSize())
@@ -109,7 +132,7 @@ public final class HttpServerVerticle extends VerticleBase implements ProxyServe
             .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, options.getIdleTimeout().toMillis()))
             .setIdleTimeoutUnit(TimeUnit.MILLISECONDS))
         .connectionHandler(connection -> {
-          guard(connection, decoding, headTimeoutNanos);
+          accept(connection, decoding, headTimeoutNanos);
           track(connection);
         })
         .invalidRequestHandler(InvalidRequests::answer)
@@ -120,20 +143,49 @@ public final class HttpServerVerticle extends VerticleBase implements ProxyServe
   }
 
   /**
-   * Tightens a client connection's pipeline before it reads a byte: the strict decoder (a request with both
-   * {@code Content-Length} and {@code Transfer-Encoding} is refused, not repaired) and the request head timeout.
+   * Sets a new client connection up before it reads a byte (Vert.x calls this as the connection is made, and reads
+   * nothing before): the strict decoder (a request with both {@code Content-Length} and {@code Transfer-Encoding} is
+   * refused, not repaired) and the edge: TLS, the connection limit, then, once the limit lets the connection in, the
+   * request head timeout and the PROXY header.
    */
-  private static void guard(HttpConnection connection, Http1ServerConfig decoding, long headTimeoutNanos) {
+  private void accept(HttpConnection connection, Http1ServerConfig decoding, long headTimeoutNanos) {
     if (!(connection instanceof ConnectionBase base)) {
+      connection.close(); // never served around the edge: unencrypted on a TLS port, or beyond the limit
       return;
     }
-    ChannelPipeline pipeline = base.channel().pipeline();
-    if (pipeline.get(StrictRequestDecoder.VERTX_DECODER) == null) {
-      return;
+    Channel channel = base.channel();
+    ChannelPipeline pipeline = channel.pipeline();
+    boolean http1 = pipeline.get(StrictRequestDecoder.VERTX_DECODER) != null;
+    if (http1) {
+      pipeline.replace(StrictRequestDecoder.VERTX_DECODER, StrictRequestDecoder.VERTX_DECODER,
+          new StrictRequestDecoder(decoding));
     }
-    pipeline.replace(StrictRequestDecoder.VERTX_DECODER, StrictRequestDecoder.VERTX_DECODER,
-        new StrictRequestDecoder(decoding));
-    HeadTimeout.install(pipeline, headTimeoutNanos);
+    // Nothing is read until the connection limit lets it in and its PROXY header, if any, is read.
+    channel.config().setAutoRead(false);
+    Edge edge = connector.edge();
+    SslContext tls = edge.serverTls();
+    if (tls != null) {
+      // At the head: the decoder, the head timeout and the WebSocket tunnel all see decrypted bytes. A PROXY header
+      // goes before it, as on the wire.
+      pipeline.addFirst(TLS_HANDLER_NAME, tls.newHandler(channel.alloc()));
+    }
+    // Beyond the limit (one accept batch's overshoot) it waits, unread, for a connection to close.
+    edge.acceptGate().admit(channel, () -> {
+      if (http1) {
+        // From the admission, as TCP mode's client timeout: a connection held at the limit is not timed meanwhile.
+        HeadTimeout.install(pipeline, headTimeoutNanos);
+      }
+      if (edge.readsProxyHeaderFrom(channel.remoteAddress())) {
+        ProxyHeaderReader.read(channel, (source, destination) -> {
+          if (source != null) {
+            channel.attr(PROXIED).set(new SocketAddress[] {source, destination});
+          }
+          channel.config().setAutoRead(true);
+        });
+      } else {
+        channel.config().setAutoRead(true);
+      }
+    });
   }
 
   /**

@@ -1,9 +1,9 @@
 package dev.hprp.proxy.impl.tcp;
 
+import dev.hprp.proxy.impl.Edge;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -26,10 +26,13 @@ final class BackendTls {
   private BackendTls() {
   }
 
-  /** Starts TLS on a connected backend socket; completes with it once the handshake is done, fails with its error. */
-  static Future<NetSocket> handshake(NetSocket socket, SslContext context, String serverName, int port) {
+  /**
+   * Starts TLS on a socket connected to {@code host:port}, with {@code edge}'s backend TLS; completes with the socket
+   * once the handshake is done, fails with its error.
+   */
+  static Future<NetSocket> handshake(NetSocket socket, Edge edge, String host, int port) {
     ChannelHandlerContext vertx = ((NetSocketInternal) socket).channelHandlerContext();
-    SslHandler tls = context.newHandler(vertx.channel().alloc(), serverName, port);
+    SslHandler tls = edge.backendTlsHandler(vertx.channel().alloc(), host, port);
     vertx.pipeline().addBefore(vertx.name(), TLS, tls);
     vertx.pipeline().addBefore(vertx.name(), HOLD, new Hold());
     Promise<NetSocket> done = Promise.promise();

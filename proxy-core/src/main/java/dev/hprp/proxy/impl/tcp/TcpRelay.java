@@ -3,6 +3,7 @@ package dev.hprp.proxy.impl.tcp;
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.ProxyProtocolVersion;
 import dev.hprp.proxy.impl.Edge;
+import dev.hprp.proxy.impl.ProxyHeaderReader;
 import dev.hprp.proxy.impl.ProxyHeaders;
 import dev.hprp.proxy.ConnectionRecord;
 import dev.hprp.proxy.EndState;
@@ -286,10 +287,9 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     Future<NetSocket> connecting = pool == null ? settings.netClient().connect(backend.port(), backend.host())
         : pool.take(backend);
     Edge edge = settings.connector().edge();
-    SslContext tls = edge.backendTls();
     // A pooled connection is handed out before its handshake: a TLS server sends nothing until the client's hello.
-    return tls == null ? connecting : connecting.compose(socket -> BackendTls.handshake(socket, tls,
-        edge.backendServerName(backend.host()), backend.port()));
+    return edge.backendTls() == null ? connecting : connecting.compose(socket -> BackendTls.handshake(socket, edge,
+        backend.host(), backend.port()));
   }
 
   @Override

@@ -11,7 +11,7 @@ class HeaderRulesTest {
   @Test
   void forwardedQuotesAndBracketsAnIpv6Client() {
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-    HeaderRules.addForwarded(headers, "2001:db8:cafe:0:0:0:0:17", "example.com");
+    HeaderRules.addForwarded(headers, "2001:db8:cafe:0:0:0:0:17", "example.com", "http");
     assertThat(headers.get("Forwarded")).isEqualTo("for=\"[2001:db8:cafe:0:0:0:0:17]\";host=example.com;proto=http");
     assertThat(headers.get("X-Forwarded-For")).isEqualTo("2001:db8:cafe:0:0:0:0:17");
   }
@@ -20,7 +20,7 @@ class HeaderRulesTest {
   void forwardedAppendsAnElementAndQuotesAHostWithAPort() {
     MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("Forwarded", "for=192.0.2.60;proto=https")
         .add("X-Forwarded-For", "203.0.113.9").add("X-Forwarded-Proto", "https");
-    HeaderRules.addForwarded(headers, "127.0.0.1", "example.com:8080");
+    HeaderRules.addForwarded(headers, "127.0.0.1", "example.com:8080", "http");
     assertThat(headers.get("Forwarded"))
         .isEqualTo("for=192.0.2.60;proto=https, for=127.0.0.1;host=\"example.com:8080\";proto=http");
     assertThat(headers.get("X-Forwarded-For")).isEqualTo("203.0.113.9, 127.0.0.1");
@@ -31,9 +31,17 @@ class HeaderRulesTest {
   @Test
   void withoutAHostForwardedNamesNone() {
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();
-    HeaderRules.addForwarded(headers, "10.0.0.7", null);
+    HeaderRules.addForwarded(headers, "10.0.0.7", null, "http");
     assertThat(headers.get("Forwarded")).isEqualTo("for=10.0.0.7;proto=http");
     assertThat(headers.contains("X-Forwarded-Host")).isFalse();
+  }
+
+  @Test
+  void terminatedTlsIsHttpsInBoth() {
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap();
+    HeaderRules.addForwarded(headers, "10.0.0.7", "example.com", "https");
+    assertThat(headers.get("Forwarded")).isEqualTo("for=10.0.0.7;host=example.com;proto=https");
+    assertThat(headers.get("X-Forwarded-Proto")).isEqualTo("https");
   }
 
   @Test

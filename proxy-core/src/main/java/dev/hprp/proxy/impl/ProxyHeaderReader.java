@@ -1,4 +1,4 @@
-package dev.hprp.proxy.impl.tcp;
+package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.ProxyProtocolOptions;
 import io.netty.channel.Channel;
@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
  * {@link HAProxyMessageDecoder}, and hands on the client's address and the one it reached. A connection whose header
  * is malformed is closed at once (a reset, when bytes are left unread), one without a whole header within
  * {@link ProxyProtocolOptions#HEADER_TIMEOUT} when that time is up. Bytes after the header stay in the pipeline for
- * the relay. Confined to the channel's event loop; one per connection.
+ * the relay (TCP mode) or the HTTP decoder (HTTP mode). Confined to the channel's event loop; one per connection.
  */
-final class ProxyHeaderReader extends ChannelInboundHandlerAdapter {
+public final class ProxyHeaderReader extends ChannelInboundHandlerAdapter {
 
   private static final Logger log = LoggerFactory.getLogger(ProxyHeaderReader.class);
   private static final String DECODER = "hprp-proxy-decoder";
@@ -41,7 +41,7 @@ final class ProxyHeaderReader extends ChannelInboundHandlerAdapter {
    * Reads the header at the head of {@code channel}'s pipeline (so before TLS, which it precedes on the wire), then
    * calls {@code onHeader} on the event loop, with reading off again.
    */
-  static void read(Channel channel, BiConsumer<SocketAddress, SocketAddress> onHeader) {
+  public static void read(Channel channel, BiConsumer<SocketAddress, SocketAddress> onHeader) {
     ProxyHeaderReader reader = new ProxyHeaderReader(onHeader);
     channel.pipeline().addFirst(DECODER, new HAProxyMessageDecoder());
     channel.pipeline().addAfter(DECODER, NAME, reader);
