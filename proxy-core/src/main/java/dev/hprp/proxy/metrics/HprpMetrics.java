@@ -139,8 +139,8 @@ public final class HprpMetrics implements MeterBinder, AutoCloseable {
         .description("Client connections open, connecting or relayed")
         .register(registry));
     proxyMeters.add(Gauge.builder("hprp.queue.waiting", proxy, ProxyInternals::queueWaiting)
-        .description("Client connections (TCP mode) or requests (HTTP mode) waiting for a backend slot, every eligible backend "
-            + "being at its limit")
+        .description("Client connections (TCP mode) or requests (HTTP mode) waiting for a backend slot, every "
+            + "eligible backend being at its limit")
         .register(registry));
     proxyMeters.add(Gauge.builder("hprp.pool.queue.waiting", proxy, ProxyInternals::poolQueueWaiting)
         .description("HTTP requests waiting for a backend connection from the pool, one being connected included")
