@@ -280,8 +280,10 @@ children_cpu_s() {   # children_cpu_s VAR: CPU seconds of this shell's reaped ch
 live_heap_kib() {   # a JVM's live heap: used heap right after a full GC (jcmd), in KiB; empty without jcmd
   have jcmd || return 0
   timeout 60 jcmd "$1" GC.run >/dev/null 2>&1 || return 0
+  # G1 prints one heap line; the serial and parallel collectors one line per generation, summed.
   timeout 60 jcmd "$1" GC.heap_info 2>/dev/null \
-    | awk '{ for (i = 1; i < NF; i++) if ($i == "used") { v = $(i + 1); sub(/K.*/, "", v); print v; exit } }'
+    | awk '/[Gg]en|heap/ { for (i = 1; i < NF; i++) if ($i == "used") { v = $(i + 1); sub(/K.*/, "", v); s += v } }
+           END { if (s) print s }'
 }
 port_free() { [[ -z $(ss -Htln "sport = :$1" 2>/dev/null) ]]; }
 PICKED=" "

@@ -331,7 +331,8 @@ def main():
     w("")
     for k in ("java", "wrk", "haproxy", "nginx", "python"):
         w(f"- {k}: {meta[k]}")
-    w(f"- HPRP: {meta['hprp_jar']} (commit {meta['hprp_commit']}), JVM options: {meta['hprp_java_opts']}")
+    w(f"- HPRP: {meta['hprp_jar']} (the repository at commit {meta['hprp_commit']}), started by bin/hprp with its "
+      f"JVM options, plus HPRP_JAVA_OPTS: {meta['hprp_java_opts']}")
     for k in sorted(k for k in meta if k.startswith("started.")):
         w(f"- {k[8:]} start-up line (names the transport): `{meta[k].strip()}`")
     w("")
