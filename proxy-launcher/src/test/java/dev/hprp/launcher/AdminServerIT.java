@@ -292,7 +292,7 @@ class AdminServerIT {
       assertThat(new JsonArray(get(admin, "/faults", null).body()).getJsonObject(0).getLong("connections"))
           .isEqualTo(3);
       await().atMost(Duration.ofSeconds(10)).until(() -> get(admin, "/metrics", null).body()
-          .lines().filter(line -> line.startsWith("hprp_http_requests_total{") && line.contains("status=\"503\""))
+          .lines().filter(line -> line.startsWith("hprp_http_requests_total{") && line.contains("code=\"5xx\""))
           .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum() == 3);
       assertThat(send(admin, "DELETE", "/faults/" + fault.getString("id"), null, token).statusCode())
           .isEqualTo(200);

@@ -30,7 +30,7 @@ import java.util.function.ToDoubleFunction;
  * Binds a proxy's counters to a Micrometer {@link MeterRegistry}: the very counters the balancers and
  * {@link ReverseProxy#backends()} read, read when the registry is scraped, so the relay does no extra work. Backends
  * added or removed at runtime get or lose their meters. In HTTP mode each request, as it ends, also counts in a
- * counter and a timer of its backend and status (a map lookup and two increments per request; none in TCP mode).
+ * counter and a timer of its backend and status class (a map lookup and two increments per request; none in TCP mode).
  *
  * <pre>{@code
  * HprpMetrics metrics = new HprpMetrics(proxy);
@@ -61,8 +61,9 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>{@code hprp_backend_connect_duration_seconds}</td><td>histogram</td><td>time of each successful
  *       connect</td></tr>
  *   <tr><td>{@code hprp_http_requests_total}</td><td>counter</td><td>HTTP mode: requests ended, tagged
- *       {@code backend} and {@code status} (the status the client got, the proxy's own 502, 503 and 504 and an HTTP
- *       fault's included; {@code 0} when it got none); {@code backend="none"} when no backend was connected</td></tr>
+ *       {@code backend} and {@code code}, the class of the status the client got ({@code 1xx} to {@code 5xx}; the
+ *       proxy's own 502, 503 and 504 and an HTTP fault's included; {@code none} when it got none);
+ *       {@code backend="none"} when no backend was connected</td></tr>
  *   <tr><td>{@code hprp_http_request_duration_seconds}</td><td>histogram</td><td>HTTP mode: from each request's
  *       head to its end, by {@code backend}, with percentile buckets (Prometheus'
  *       {@code histogram_quantile})</td></tr>
@@ -83,8 +84,8 @@ public final class HprpMetrics implements MeterBinder, AutoCloseable {
 
   /** The {@code backend} tag of HTTP requests no backend was connected for. */
   public static final String NO_BACKEND = "none";
-  /** Statuses are counted up to 999: HTTP's are three digits, and 0 stands for none. */
-  private static final int STATUSES = 1000;
+  /** Status classes counted apart: none (no status reached the client), then 1xx to 5xx. */
+  private static final int STATUSES = 6;
 
   private final ProxyInternals proxy;
   private final BackendListener follower = this::onEvent;
@@ -105,7 +106,7 @@ public final class HprpMetrics implements MeterBinder, AutoCloseable {
   private record BackendMeters(BackendCounters counters, List<Meter> meters) {
   }
 
-  /** HTTP mode's meters of one backend: the duration, and a counter per status, made on its first request. */
+  /** HTTP mode's meters of one backend: the duration, and a counter per status class, made on its first request. */
   private record RequestMeters(Timer duration, AtomicReferenceArray<Counter> byStatus) {
   }
 
@@ -235,8 +236,8 @@ public final class HprpMetrics implements MeterBinder, AutoCloseable {
   }
 
   /**
-   * An HTTP request ended, on its event loop: counted under its backend and status, its duration recorded. A request
-   * ending as the meters are closed may count in meters just removed, which no one reads any more.
+   * An HTTP request ended, on its event loop: counted under its backend and status class, its duration recorded. A
+   * request ending as the meters are closed may count in meters just removed, which no one reads any more.
    */
   private void requestEnded(Backend backend, int status, long durationNanos) {
     String id = backend == null ? NO_BACKEND : backend.id();
@@ -245,7 +246,7 @@ public final class HprpMetrics implements MeterBinder, AutoCloseable {
       return; // closed
     }
     meters.duration().record(durationNanos, TimeUnit.NANOSECONDS);
-    int index = Math.max(0, Math.min(STATUSES - 1, status));
+    int index = status < 100 ? 0 : Math.min(STATUSES - 1, status / 100);
     Counter counter = meters.byStatus().get(index);
     if (counter == null && (counter = statusCounter(id, meters, index)) == null) {
       return;
@@ -267,18 +268,18 @@ public final class HprpMetrics implements MeterBinder, AutoCloseable {
         new AtomicReferenceArray<>(STATUSES)));
   }
 
-  /** The counter of {@code status} in {@code meters}, made now if need be; null once closed. */
-  private synchronized Counter statusCounter(String id, RequestMeters meters, int status) {
+  /** The counter of status class {@code index} (0: none) in {@code meters}, made now if need be; null once closed. */
+  private synchronized Counter statusCounter(String id, RequestMeters meters, int index) {
     if (registry == null) {
       return null;
     }
-    Counter counter = meters.byStatus().get(status);
+    Counter counter = meters.byStatus().get(index);
     if (counter == null) {
       counter = Counter.builder("hprp.http.requests")
-          .description("HTTP requests ended, by the status the client got")
-          .tags("backend", id, "status", Integer.toString(status))
+          .description("HTTP requests ended, by the class of the status the client got")
+          .tags("backend", id, "code", index == 0 ? "none" : index + "xx")
           .register(registry);
-      meters.byStatus().set(status, counter);
+      meters.byStatus().set(index, counter);
     }
     return counter;
   }
