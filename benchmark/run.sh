@@ -12,7 +12,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 LIB="$HERE/lib"
 CONF="$HERE/conf"
 
-ALL_TARGETS="direct,hprp-tcp,hprp-tcp-pool,hprp-http,haproxy-tcp,haproxy-http,nginx-stream,nginx-http,go-http"
+ALL_TARGETS="direct,hprp-tcp,hprp-tcp-base,hprp-tcp-pool,hprp-http,haproxy-tcp,haproxy-http,nginx-stream,nginx-http,go-http"
 TCP_POOL_SIZE=32   # hprp-tcp-pool: idle connections opened in advance per backend (split over the event loops)
 ALL_PROFILES="c50,c256,close,bulk,idle"
 BULK_BYTES=$((10 * 1024 * 1024))
@@ -44,6 +44,8 @@ Options:
   --idle-conns N      connections for the idle profile (default: 9000, or less to fit the fd limit)
   --cores N           HAProxy nbthread = nginx worker_processes = HPRP --event-loops (default: nproc)
   --jar PATH          HPRP launcher jar (default: proxy-launcher/target/hprp.jar, built when missing or stale)
+  --baseline-jar PATH another HPRP launcher jar (an earlier build) for the target hprp-tcp-base, run like hprp-tcp
+                      and interleaved with it in every round: a before/after of a change in one run
   --no-build          never run Maven; use the jar as it is
   --mock KIND         mock backends: nginx, or jvm (lib/MockBackend.java on the jar's Vert.x; slower);
                       default: nginx when installed, else jvm
@@ -65,7 +67,7 @@ log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
 # ---------------------------------------------------------------------------------------------- options
 CMDLINE="benchmark/run.sh $*"
-ROUNDS="" DURATION="" WARMUP="" TARGETS="" PROFILES="" IDLE_N="" CORES="" JAR="" OUT_DIR=""
+ROUNDS="" DURATION="" WARMUP="" TARGETS="" PROFILES="" IDLE_N="" CORES="" JAR="" OUT_DIR="" BASE_JAR=""
 BUILD=auto QUICK=0 INSTALL=0 MOCK=auto
 while (($#)); do
   case "$1" in
@@ -77,6 +79,7 @@ while (($#)); do
     --idle-conns) IDLE_N=${2:?--idle-conns needs a value}; shift 2 ;;
     --cores) CORES=${2:?--cores needs a value}; shift 2 ;;
     --jar) JAR=${2:?--jar needs a value}; shift 2 ;;
+    --baseline-jar) BASE_JAR=${2:?--baseline-jar needs a value}; shift 2 ;;
     --out) OUT_DIR=${2:?--out needs a value}; shift 2 ;;
     --mock) MOCK=${2:?--mock needs a value}; shift 2 ;;
     --no-build) BUILD=never; shift ;;
@@ -100,7 +103,10 @@ to_seconds() {
 if ((QUICK)); then
   : "${ROUNDS:=1}" "${DURATION:=2s}" "${WARMUP:=1s}" "${IDLE_N:=1000}" "${OUT_DIR:=$HERE/work/results}"
 fi
-: "${ROUNDS:=3}" "${DURATION:=5s}" "${WARMUP:=10s}" "${TARGETS:=$ALL_TARGETS}" "${PROFILES:=$ALL_PROFILES}"
+# By default every target, the baseline build's only when one is given.
+DEFAULT_TARGETS=${ALL_TARGETS/,hprp-tcp-base/}
+[[ -n $BASE_JAR ]] && DEFAULT_TARGETS=$ALL_TARGETS
+: "${ROUNDS:=3}" "${DURATION:=5s}" "${WARMUP:=10s}" "${TARGETS:=$DEFAULT_TARGETS}" "${PROFILES:=$ALL_PROFILES}"
 : "${CORES:=$(nproc)}" "${JAR:=$ROOT/proxy-launcher/target/hprp.jar}" "${OUT_DIR:=$HERE/results}"
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "--rounds: '$ROUNDS' (expected a whole number >= 1)"
 [[ $MOCK == auto || $MOCK == nginx || $MOCK == jvm ]] || die "--mock: '$MOCK' (expected nginx or jvm)"
@@ -347,6 +353,10 @@ for t in ${TARGETS//,/ }; do
       if [[ ! -f $JAR ]]; then skip "$t" "no jar at $JAR"
       elif [[ $HPRP_HELP != *--backends* ]]; then skip "$t" "the launcher in $JAR has no --backends option (stub launcher?)"
       else SELECTED+=("$t"); fi ;;
+    hprp-tcp-base)
+      if [[ -z $BASE_JAR ]]; then skip "$t" "no --baseline-jar given"
+      elif [[ ! -f $BASE_JAR ]]; then skip "$t" "no jar at $BASE_JAR"
+      else SELECTED+=("$t"); fi ;;
     hprp-http)
       if [[ $HPRP_HELP == *--mode* && $HPRP_HELP == *http* ]]; then SELECTED+=("$t")
       else skip "$t" "pending: HPRP HTTP mode is not in this build"; fi ;;
@@ -432,6 +442,7 @@ start_target() {   # start_target NAME LABEL -> sets TARGET_PID/TARGET_PORT, ret
   case "$t" in
     direct) TARGET_PID="" TARGET_PORT=$B1; TARGET_CMD[$t]="(none: wrk to backend 1 on $B1)"; return 0 ;;
     hprp-tcp) cmd=(env HPRP_JAR="$JAR" "$ROOT/bin/hprp" --port "$PORT" --host 127.0.0.1 --backends "$BACKENDS" "${HPRP_FLAGS[@]}") ;;
+    hprp-tcp-base) cmd=(env HPRP_JAR="$BASE_JAR" "$ROOT/bin/hprp" --port "$PORT" --host 127.0.0.1 --backends "$BACKENDS" "${HPRP_FLAGS[@]}") ;;
     hprp-tcp-pool) cmd=(env HPRP_JAR="$JAR" "$ROOT/bin/hprp" --pool-size "$TCP_POOL_SIZE" --port "$PORT" --host 127.0.0.1 --backends "$BACKENDS" "${HPRP_FLAGS[@]}") ;;
     hprp-http) cmd=(env HPRP_JAR="$JAR" "$ROOT/bin/hprp" --mode http --port "$PORT" --host 127.0.0.1 --backends "$BACKENDS" "${HPRP_FLAGS[@]}") ;;
     go-http)
@@ -636,6 +647,7 @@ version_of() { "$@" 2>&1 | head -1 || true; }
   echo "go=$(have go && version_of go version || echo 'not installed')"
   echo "python=$(version_of python3 --version)"
   echo "hprp_jar=$JAR"
+  echo "hprp_baseline_jar=${BASE_JAR:-(none)}"
   echo "hprp_commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (+ uncommitted changes)')"
   echo "hprp_java_opts=${HPRP_JAVA_OPTS:-(none)}"
   echo "rounds=$ROUNDS"
