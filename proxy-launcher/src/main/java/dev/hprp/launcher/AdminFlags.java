@@ -42,7 +42,7 @@ final class AdminFlags {
   String adminToken;
 
   @Option(names = ACCESS_LOG, order = 73,
-      description = "Log one line per connection to the logger dev.hprp.access.")
+      description = "Log one line per connection (in HTTP mode, per request) to the logger dev.hprp.access.")
   boolean accessLog;
 
   @Option(names = DRAIN_TIMEOUT, order = 74, paramLabel = "DURATION",
