@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetSocket;
 import java.time.Duration;
@@ -109,8 +110,13 @@ public final class EchoStream {
    * {@code setSoLinger(0)}, a reset in the middle of a transfer.
    */
   public Future<Void> abort() {
-    writeChunk();
-    return socket.close();
+    // On the socket's event loop: from the caller's thread, the chunk's count would race with the echoes' checks.
+    Promise<Void> aborted = Promise.promise();
+    ((NetSocketInternal) socket).channelHandlerContext().executor().execute(() -> {
+      writeChunk();
+      socket.close().onComplete(aborted);
+    });
+    return aborted.future();
   }
 
   /** Closes the connection after pending writes flushed. */
