@@ -161,6 +161,35 @@ class TlsIT {
   }
 
   @Test
+  void aPooledConnectionToATlsBackendHandshakesWhenHandedOut(Vertx vertx) throws Exception {
+    // Plain TCP first, TLS on the connection once accepted: the backend counts connections before any handshake.
+    List<NetSocket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+    NetServer echo = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.1").setPort(0)
+            .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls("server.pem").toString())
+                .setKeyPath(tls("server.key").toString())))
+        .connectHandler(socket -> {
+          accepted.add(socket);
+          // Answers the first bytes with themselves, then closes.
+          socket.handler(data -> socket.end(data));
+          socket.upgradeToSsl();
+        });
+    echo.listen().await();
+    ReverseProxy proxy = ReverseProxy.builder(vertx).backends(List.of(new Backend("127.0.0.1", echo.actualPort())))
+        .with(new ReverseProxyOptions().setHost("127.0.0.1").setPort(0).setEventLoops(1).setPoolSize(2))
+        .backendTls(new BackendTlsOptions().setCa(tls("ca.pem")))
+        .build();
+    proxy.start().await();
+    proxies.add(proxy);
+    await().atMost(Duration.ofSeconds(10)).until(() -> accepted.size() == 2);
+
+    // Served by a connection the pool opened before it came: its TLS handshake is done on hand-out.
+    NetClient client = vertx.createNetClient();
+    assertThat(Clients.exchange(vertx, client, proxy.actualPort(), Buffer.buffer("hello"))
+        .await(20, TimeUnit.SECONDS).toString()).isEqualTo("hello");
+    assertThat(accepted).hasSizeGreaterThanOrEqualTo(2);
+  }
+
+  @Test
   void aBackendWhoseCertificateDoesNotNameItIsAFailedConnectUnlessInsecure(Vertx vertx) throws Exception {
     NetServer backend = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.1").setPort(0).setSsl(true)
             .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls("server.pem").toString())

@@ -2,20 +2,18 @@ package dev.hprp.proxy.impl.tcp;
 
 import dev.hprp.proxy.impl.Edge;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.internal.net.NetSocketInternal;
-import io.vertx.core.net.NetSocket;
 import java.util.ArrayDeque;
 
 /**
  * TLS from the proxy to a backend, in the backend socket's pipeline: Netty's {@link SslHandler} (client mode, with the
- * server name for SNI and host name verification) just before Vert.x's handler, and behind it a holder that keeps
- * what the backend sends right after the handshake (a server that speaks first) until the relay's handler is in
- * place. The handshake is part of the connect: one that fails is a failed connect of that backend, and the client
+ * server name for SNI and host name verification) at its head, and at its end a holder that keeps what the backend
+ * sends right after the handshake (a server that speaks first) until the relay's handler is in place. The handshake is part of the connect: one that fails is a failed connect of that backend, and the client
  * goes to the next one. Confined to the socket's event loop.
  */
 final class BackendTls {
@@ -28,22 +26,23 @@ final class BackendTls {
 
   /**
    * Starts TLS on a socket connected to {@code host:port}, with {@code edge}'s backend TLS; completes with the socket
-   * once the handshake is done, fails with its error.
+   * once the handshake is done, fails with its error. Reading is on from here.
    */
-  static Future<NetSocket> handshake(NetSocket socket, Edge edge, String host, int port) {
-    ChannelHandlerContext vertx = ((NetSocketInternal) socket).channelHandlerContext();
-    SslHandler tls = edge.backendTlsHandler(vertx.channel().alloc(), host, port);
-    vertx.pipeline().addBefore(vertx.name(), TLS, tls);
-    vertx.pipeline().addBefore(vertx.name(), HOLD, new Hold());
-    Promise<NetSocket> done = Promise.promise();
+  static Future<Channel> handshake(Channel channel, Edge edge, String host, int port) {
+    SslHandler tls = edge.backendTlsHandler(channel.alloc(), host, port);
+    // At the head: a pooled socket's holder, if any, is to see the decrypted bytes, not the handshake's records.
+    channel.pipeline().addFirst(TLS, tls);
+    BackendDialer.addLast(channel, HOLD, new Hold());
+    Promise<Channel> done = Promise.promise();
     tls.handshakeFuture().addListener(handshake -> {
       if (handshake.isSuccess()) {
-        done.complete(socket);
+        done.complete(channel);
       } else {
-        socket.close();
+        channel.close();
         done.fail(handshake.cause());
       }
     });
+    channel.config().setAutoRead(true);
     return done.future();
   }
 
@@ -51,8 +50,8 @@ final class BackendTls {
    * Passes what was held to the handlers after the holder (the relay's, once installed) and takes the holder out; a
    * socket without TLS is left alone.
    */
-  static void release(NetSocketInternal socket) {
-    if (socket.channelHandlerContext().pipeline().get(HOLD) instanceof Hold hold) {
+  static void release(Channel channel) {
+    if (channel.pipeline().get(HOLD) instanceof Hold hold) {
       hold.release();
     }
   }

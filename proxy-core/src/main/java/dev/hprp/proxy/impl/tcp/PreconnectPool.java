@@ -3,13 +3,11 @@ package dev.hprp.proxy.impl.tcp;
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.impl.UpstreamConnector;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.net.NetSocketInternal;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetSocket;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -30,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * second; backends that are no longer eligible (DOWN, ejected, drained, removed) have their pooled connections
  * closed at that check, and get no new ones.
  *
- * <p>Confined to its event loop: the verticle's timers and the {@link NetClient}'s callbacks all run there.
+ * <p>Confined to its event loop: the verticle's timers and the {@link BackendDialer}'s callbacks all run there.
  */
 final class PreconnectPool {
 
@@ -39,7 +37,7 @@ final class PreconnectPool {
   private static final long CHECK_MILLIS = 1000;
 
   private final Vertx vertx;
-  private final NetClient client;
+  private final BackendDialer dialer;
   private final UpstreamConnector connector;
   private final int size;
   /** Idle connections by backend id, oldest first. */
@@ -49,9 +47,9 @@ final class PreconnectPool {
   private long timer = -1;
   private boolean closed;
 
-  PreconnectPool(Vertx vertx, NetClient client, UpstreamConnector connector, int size) {
+  PreconnectPool(Vertx vertx, BackendDialer dialer, UpstreamConnector connector, int size) {
     this.vertx = vertx;
-    this.client = client;
+    this.dialer = dialer;
     this.connector = connector;
     this.size = size;
   }
@@ -66,37 +64,35 @@ final class PreconnectPool {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
-    idle.values().forEach(deque -> deque.forEach(pooled -> pooled.socket.close()));
+    idle.values().forEach(deque -> deque.forEach(pooled -> pooled.channel.close()));
     idle.clear();
   }
 
   /** A connection to {@code backend}: a pooled one still open when there is one, else a new connect. */
-  Future<NetSocket> take(Backend backend) {
+  Future<Channel> take(Backend backend) {
     ArrayDeque<Pooled> deque = idle.get(backend.id());
     Pooled pooled;
     while (deque != null && (pooled = deque.poll()) != null) {
-      if (pooled.open && pooled.socket.channelHandlerContext().channel().isActive()) {
+      if (pooled.open && pooled.channel.isActive()) {
         pooled.handedOut = true;
         fill(backend);
-        return Future.succeededFuture(pooled.socket);
+        return Future.succeededFuture(pooled.channel);
       }
-      pooled.socket.close();
+      pooled.channel.close();
     }
     fill(backend);
-    return client.connect(backend.port(), backend.host());
+    return dialer.connect(backend);
   }
 
   /**
    * Takes a handed-out connection's holder out of its pipeline and returns what the backend sent while it was
    * pooled, in order; null for a connection that was not pooled or got nothing. Call once the relay's handler is in.
    */
-  static ArrayDeque<ByteBuf> detach(NetSocket socket) {
-    ChannelHandlerContext vertx = ((NetSocketInternal) socket).channelHandlerContext();
-    if (!(vertx.pipeline().get(HANDLER_NAME) instanceof Holder holder)) {
+  static ArrayDeque<ByteBuf> detach(Channel channel) {
+    if (!(channel.pipeline().get(HANDLER_NAME) instanceof Holder holder)) {
       return null;
     }
-    vertx.pipeline().remove(holder);
-    vertx.channel().config().setAutoRead(true);
+    channel.pipeline().remove(holder);
     return holder.held;
   }
 
@@ -113,7 +109,7 @@ final class PreconnectPool {
     for (Iterator<Map.Entry<String, ArrayDeque<Pooled>>> it = idle.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<String, ArrayDeque<Pooled>> entry = it.next();
       if (!ids.contains(entry.getKey())) {
-        entry.getValue().forEach(pooled -> pooled.socket.close());
+        entry.getValue().forEach(pooled -> pooled.channel.close());
         it.remove();
       }
     }
@@ -127,7 +123,7 @@ final class PreconnectPool {
     int pending = connecting.getOrDefault(backend.id(), 0);
     for (int missing = size - deque.size() - pending; missing > 0 && !closed; missing--) {
       connecting.merge(backend.id(), 1, Integer::sum);
-      client.connect(backend.port(), backend.host()).onComplete(ar -> {
+      dialer.connect(backend).onComplete(ar -> {
         connecting.merge(backend.id(), -1, Integer::sum);
         if (ar.failed()) {
           if (log.isDebugEnabled()) {
@@ -135,17 +131,18 @@ final class PreconnectPool {
           }
           return; // passive health hears of it from the clients' own connects; the next check tries again
         }
-        NetSocketInternal socket = (NetSocketInternal) ar.result();
+        Channel channel = ar.result();
         if (closed || !connector.eligibleBackends().contains(backend)) {
-          socket.close();
+          channel.close();
           return;
         }
-        Pooled pooled = new Pooled(socket, backend, this);
-        ChannelHandlerContext vertx = socket.channelHandlerContext();
-        if (!vertx.channel().isActive()) {
+        if (!channel.isActive()) {
           return;
         }
-        vertx.pipeline().addBefore(vertx.name(), HANDLER_NAME, pooled.holder);
+        Pooled pooled = new Pooled(channel, backend, this);
+        BackendDialer.addLast(channel, HANDLER_NAME, pooled.holder);
+        // Read while pooled: a backend's close is seen at once, and its banner is held for the client.
+        channel.config().setAutoRead(true);
         idle.computeIfAbsent(backend.id(), id -> new ArrayDeque<>()).add(pooled);
         pooled.deque = idle.get(backend.id());
       });
@@ -154,7 +151,7 @@ final class PreconnectPool {
 
   /** One pooled connection. */
   private static final class Pooled {
-    final NetSocketInternal socket;
+    final Channel channel;
     final Backend backend;
     final PreconnectPool pool;
     final Holder holder = new Holder(this);
@@ -162,8 +159,8 @@ final class PreconnectPool {
     boolean open = true;
     boolean handedOut;
 
-    Pooled(NetSocketInternal socket, Backend backend, PreconnectPool pool) {
-      this.socket = socket;
+    Pooled(Channel channel, Backend backend, PreconnectPool pool) {
+      this.channel = channel;
       this.backend = backend;
       this.pool = pool;
     }

@@ -14,7 +14,6 @@ import dev.hprp.proxy.impl.UpstreamConnector;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
-import io.vertx.core.net.NetClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -36,7 +35,6 @@ import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -48,13 +46,14 @@ import org.slf4j.LoggerFactory;
  * One client connection in TCP mode: gets a backend from the {@link UpstreamConnector} (which picks, connects and
  * fails over), relays bytes both ways, and closes both sides by the one close policy.
  *
- * <p>Vert.x accepts the client and connects the backend; the bytes never pass through Vert.x. Each socket gets a
- * {@link Side} handler in its Netty pipeline, just before Vert.x's own handler, which writes every buffer read,
- * as it is, to the other socket and flushes once per read batch. Through {@code NetSocket} each chunk would be
+ * <p>Vert.x accepts the client; the {@link BackendDialer} connects the backend with a plain Netty channel; the bytes
+ * never pass through Vert.x. Each socket gets a {@link Side} handler in its Netty pipeline (on the client's, just
+ * before Vert.x's own handler), which writes every buffer read, as it is, to the other socket and flushes once per
+ * read batch. Through {@code NetSocket} each chunk would be
  * copied twice (to a heap buffer and back) and written with a promise and a flush of its own; the benchmark
  * measured that at a quarter of the proxy's CPU per request on {@code c50}.
  *
- * <p>Confined to the client's event loop: the backend socket is connected by that loop's {@code NetClient}, so it
+ * <p>Confined to the client's event loop: the backend socket is connected by that loop's {@link BackendDialer}, so it
  * shares the loop, and every callback and handler runs there; no field needs synchronisation.
  *
  * <p>Backpressure: a socket whose write buffer passes Netty's high-water mark stops reads on the other socket until
@@ -76,7 +75,7 @@ import org.slf4j.LoggerFactory;
  * connected, and is told of changes later ({@link #faultsChanged()}); a data fault that acts on it puts a stage in the
  * pipeline of the socket it writes to ({@link RelayFaults}). Without faults, nothing here differs.
  */
-final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
+final class TcpRelay implements UpstreamConnector.Attempt<Channel> {
 
   private static final Logger log = LoggerFactory.getLogger(TcpRelay.class);
 
@@ -135,12 +134,12 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
   /**
    * What every relay of one event loop shares. Immutable.
    *
-   * @param netClient        connects to backends on this event loop
+   * @param dialer           connects to backends on this event loop
    * @param pool             this event loop's connections opened in advance; null when the pool is off
    * @param connector        picks, connects, fails over and counts
    * @param idleTimeoutNanos a relayed connection with no traffic either way for this long is closed
    */
-  record Settings(NetClient netClient, PreconnectPool pool, UpstreamConnector connector, long idleTimeoutNanos) {
+  record Settings(BackendDialer dialer, PreconnectPool pool, UpstreamConnector connector, long idleTimeoutNanos) {
   }
 
   private final NetSocketInternal client;
@@ -201,7 +200,7 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     Channel channel = client.channelHandlerContext().channel();
     channel.config().setAutoRead(false);
     client.shutdownHandler(FINISH_ON_ITS_OWN);
-    relay.clientSide.install(client);
+    relay.clientSide.install(channel, client.channelHandlerContext().name());
     Edge edge = settings.connector().edge();
     SslContext tls = edge.serverTls();
     SslHandler tlsHandler = tls == null ? null : tls.newHandler(channel.alloc());
@@ -282,13 +281,12 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
   }
 
   @Override
-  public Future<NetSocket> dial(Backend backend) {
+  public Future<Channel> dial(Backend backend) {
     PreconnectPool pool = settings.pool();
-    Future<NetSocket> connecting = pool == null ? settings.netClient().connect(backend.port(), backend.host())
-        : pool.take(backend);
+    Future<Channel> connecting = pool == null ? settings.dialer().connect(backend) : pool.take(backend);
     Edge edge = settings.connector().edge();
     // A pooled connection is handed out before its handshake: a TLS server sends nothing until the client's hello.
-    return edge.backendTls() == null ? connecting : connecting.compose(socket -> BackendTls.handshake(socket, edge,
+    return edge.backendTls() == null ? connecting : connecting.compose(channel -> BackendTls.handshake(channel, edge,
         backend.host(), backend.port()));
   }
 
@@ -329,7 +327,7 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
   }
 
   @Override
-  public void discard(NetSocket connection) {
+  public void discard(Channel connection) {
     connection.close();
   }
 
@@ -345,12 +343,12 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
   }
 
   @Override
-  public void connected(Upstream upstream, NetSocket socket) {
+  public void connected(Upstream upstream, Channel backend) {
     this.upstream = upstream;
     upstreamSide = new Side(clientSide, false);
     clientSide.peer = upstreamSide;
-    upstreamSide.install((NetSocketInternal) socket);
-    ArrayDeque<ByteBuf> banner = settings.pool() == null ? null : PreconnectPool.detach(socket);
+    upstreamSide.install(backend, null);
+    ArrayDeque<ByteBuf> banner = settings.pool() == null ? null : PreconnectPool.detach(backend);
     if (clientTimeout != null) {
       clientTimeout.watchBackend(upstreamSide.channel(), HANDLER_NAME);
     }
@@ -403,7 +401,8 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
     scheduleIdleCheck(settings.idleTimeoutNanos());
     clientSide.channel().config().setAutoRead(upstreamSide.channel().isWritable());
     // What a TLS backend sent right after its handshake, held until now, goes to the client.
-    BackendTls.release((NetSocketInternal) socket);
+    BackendTls.release(backend);
+    backend.config().setAutoRead(clientSide.channel().isWritable());
   }
 
   @Override
@@ -546,12 +545,18 @@ final class TcpRelay implements UpstreamConnector.Attempt<NetSocket> {
       this.towardBackend = towardBackend;
     }
 
-    /** Puts this handler just before Vert.x's in {@code socket}'s pipeline, where it sees every read first. */
-    void install(NetSocketInternal socket) {
-      ChannelHandlerContext vertxHandler = socket.channelHandlerContext();
+    /**
+     * Puts this handler in {@code channel}'s pipeline, where it sees every read first: just before the handler named
+     * {@code before} (Vert.x's, on the client's socket), or at the end of a backend socket's when null.
+     */
+    void install(Channel channel, String before) {
       // A FIN then arrives as an event, not a close, so it can be passed on as a FIN.
-      vertxHandler.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-      vertxHandler.pipeline().addBefore(vertxHandler.name(), HANDLER_NAME, this);
+      channel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+      if (before == null) {
+        BackendDialer.addLast(channel, HANDLER_NAME, this);
+      } else {
+        channel.pipeline().addBefore(before, HANDLER_NAME, this);
+      }
     }
 
     @Override

@@ -5,14 +5,13 @@ import dev.hprp.proxy.impl.ProxyServer;
 import dev.hprp.proxy.impl.UpstreamConnector;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import java.time.Duration;
 
 /**
- * TCP mode on one event loop: an accepting server and the client that connects backends, both on this verticle's
+ * TCP mode on one event loop: an accepting server and the dialer that connects backends, both on this verticle's
  * event loop, so a relay's two sockets share a thread and no byte crosses threads. The proxy deploys one instance
  * per event loop on the same port; Vert.x spreads accepted connections over them.
  */
@@ -38,14 +37,13 @@ public final class TcpServerVerticle extends VerticleBase implements ProxyServer
 
   @Override
   public Future<?> start() {
-    NetClient client = vertx.createNetClient(new NetClientOptions()
-        .setConnectTimeout((int) options.getConnectTimeout().toMillis())
-        .setTcpNoDelay(true));
+    BackendDialer dialer = new BackendDialer(vertx, ((ContextInternal) context).nettyEventLoop(),
+        (int) options.getConnectTimeout().toMillis());
     if (poolSize > 0) {
-      pool = new PreconnectPool(vertx, client, connector, poolSize);
+      pool = new PreconnectPool(vertx, dialer, connector, poolSize);
       pool.start();
     }
-    TcpRelay.Settings settings = new TcpRelay.Settings(client, pool, connector, options.getIdleTimeout().toNanos());
+    TcpRelay.Settings settings = new TcpRelay.Settings(dialer, pool, connector, options.getIdleTimeout().toNanos());
     server = vertx.createNetServer(new NetServerOptions()
             .setHost(options.getHost())
             .setPort(port)

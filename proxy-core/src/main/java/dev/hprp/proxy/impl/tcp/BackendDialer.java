@@ -1,0 +1,110 @@
+package dev.hprp.proxy.impl.tcp;
+
+import dev.hprp.proxy.Backend;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.util.ReferenceCountUtil;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Connects TCP mode's backend sockets on one event loop with a plain Netty {@link Bootstrap}: the channel of the
+ * transport Vert.x runs on, Vert.x's name resolver, and nothing in the pipeline but {@link #END}, the handler that
+ * ends it. The relay, the pool and backend TLS put their handlers before it ({@link #addLast}).
+ *
+ * <p>Why not Vert.x's {@code NetClient}: the relay never uses a backend socket through Vert.x (its handler writes the
+ * buffers it reads to the other socket, in the pipeline), yet a {@code NetClient} connect wraps every channel in a
+ * connection, a socket and their queues, and builds connect options and an SSL provider for each connect. With a new
+ * backend connection per client, that was about a fifth of the proxy's CPU per connection
+ * ({@code benchmark/results/profiles/2026-11-30-close-jfr.md}).
+ *
+ * <p>Channels start with reading off ({@code AUTO_READ} false): whoever takes one turns it on once its handler is in
+ * place, so no byte reaches the end of the pipeline unhandled. Thread-safe; connects complete on its event loop.
+ */
+final class BackendDialer {
+
+  private static final Logger log = LoggerFactory.getLogger(BackendDialer.class);
+
+  /**
+   * The last handler of every backend socket: what no handler before it took is released here, and a failure no
+   * handler before it handled closes the socket (Netty's own tail would log it as a warning and keep it open).
+   */
+  private static final ChannelHandler END = new End();
+
+  private final Bootstrap bootstrap;
+
+  /**
+   * @param vertx                the Vert.x whose transport and name resolver are used
+   * @param loop                 the event loop the sockets are registered with: the relay's, so both of a
+   *                             connection's sockets share a thread
+   * @param connectTimeoutMillis a connect not done in this long fails
+   */
+  BackendDialer(Vertx vertx, EventLoop loop, int connectTimeoutMillis) {
+    VertxInternal internal = (VertxInternal) vertx;
+    this.bootstrap = new Bootstrap()
+        .group(loop)
+        .channelFactory(internal.transport().channelFactory(false))
+        .resolver(internal.nameResolver().nettyAddressResolverGroup())
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.AUTO_READ, false)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+        .handler(END);
+  }
+
+  /**
+   * Connects to {@code backend}. The future completes on the event loop, in the connect's own callback, so nothing
+   * can be read before its listener has set the pipeline up; it fails with the transport's error (refused, timed out,
+   * not resolved).
+   */
+  Future<Channel> connect(Backend backend) {
+    // A promise of no context: its listeners run at once, where the connect completes, not a task later.
+    Promise<Channel> connected = Promise.promise();
+    bootstrap.connect(backend.host(), backend.port()).addListener((ChannelFutureListener) done -> {
+      if (done.isSuccess()) {
+        connected.complete(done.channel());
+      } else {
+        connected.fail(done.cause());
+      }
+    });
+    return connected.future();
+  }
+
+  /** Puts {@code handler}, named {@code name}, at the end of a backend socket's pipeline, just before {@link #END}. */
+  static void addLast(Channel channel, String name, ChannelHandler handler) {
+    ChannelPipeline pipeline = channel.pipeline();
+    pipeline.addBefore(pipeline.context(END).name(), name, handler);
+  }
+
+  @ChannelHandler.Sharable
+  private static final class End extends ChannelInboundHandlerAdapter {
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      ReferenceCountUtil.release(msg);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      ReferenceCountUtil.release(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      if (log.isDebugEnabled()) {
+        log.debug("{}: backend socket failed: {}", ctx.channel().remoteAddress(), cause.toString());
+      }
+      ctx.close();
+    }
+  }
+}
