@@ -95,6 +95,11 @@ final class HprpCommand implements Callable<Integer> {
       .flatMap(defaults -> defaults.entrySet().stream())
       .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
 
+  /** The flags of HTTP mode alone: refused in TCP mode. */
+  private static final List<String> HTTP_ONLY = List.of(HttpFlags.POOL_QUEUE, HttpFlags.POOL_QUEUE_TIMEOUT,
+      HttpFlags.KEEP_ALIVE_TIMEOUT, HttpFlags.RESPONSE_TIMEOUT, HttpFlags.MAX_HEADER_SIZE,
+      HttpFlags.REQUEST_HEADER_TIMEOUT, HttpFlags.FORWARDED_HEADERS, HttpFlags.VIA, PassiveHealthFlags.SERVER_ERRORS);
+
   @Spec
   private CommandSpec spec;
 
@@ -283,6 +288,16 @@ final class HprpCommand implements Callable<Integer> {
         text -> passive.setCountServerErrors(trueOrFalse(text)));
     checkOrdered(PassiveHealthFlags.EJECTION_TIME, passive.getBaseEjectionTime(),
         PassiveHealthFlags.MAX_EJECTION_TIME, passive.getMaxEjectionTime());
+    // After every value was read, so that a bad value is named as such first.
+    if (options.getMode() == ProxyMode.TCP) {
+      // Refused rather than ignored: a setting that would silently do nothing.
+      for (String flag : HTTP_ONLY) {
+        if (given(flag)) {
+          throw invalid(flag, asGiven(flag) + " (expected: with --mode http; TCP mode relays bytes and reads no "
+              + "HTTP)");
+        }
+      }
+    }
 
     ProxyProtocolOptions proxyProtocol = new ProxyProtocolOptions();
     apply(ProxyProtocolFlags.SEND_PROXY, proxyProtocolFlags.sendProxy, proxyProtocol::setSend);
@@ -535,6 +550,13 @@ final class HprpCommand implements Callable<Integer> {
    * Whether {@code flag} was given, on the command line or in the config file (a flag given neither way holds the
    * default shown by {@code --help}).
    */
+  /** The value of {@code flag}, given, as written on the command line or in the file. */
+  private String asGiven(String flag) {
+    return onCommandLine(flag)
+        ? spec.commandLine().getParseResult().matchedOption(flag).originalStringValues().get(0)
+        : configFile.text(flag);
+  }
+
   private boolean given(String flag) {
     return onCommandLine(flag) || configFile != null && configFile.has(flag);
   }

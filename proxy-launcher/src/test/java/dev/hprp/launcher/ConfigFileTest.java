@@ -54,10 +54,17 @@ class ConfigFileTest {
       Map.entry("--dns-empty-grace", "10s"), Map.entry("--dns-allow-empty", "true"));
 
   /** Flags that need others: given with them, in the file and on the command line alike. */
-  private static final Map<String, List<String>> COMPANIONS = Map.of(
-      "--tls-cert", List.of("--tls-key"), "--tls-key", List.of("--tls-cert"),
-      "--tls-client-ca", List.of("--tls-cert", "--tls-key"), "--backend-ca", List.of("--backend-tls"),
-      "--backend-sni", List.of("--backend-tls"), "--backend-tls-insecure", List.of("--backend-tls"));
+  private static final Map<String, List<String>> COMPANIONS = Map.ofEntries(
+      Map.entry("--tls-cert", List.of("--tls-key")), Map.entry("--tls-key", List.of("--tls-cert")),
+      Map.entry("--tls-client-ca", List.of("--tls-cert", "--tls-key")),
+      Map.entry("--backend-ca", List.of("--backend-tls")), Map.entry("--backend-sni", List.of("--backend-tls")),
+      Map.entry("--backend-tls-insecure", List.of("--backend-tls")),
+      // HTTP mode's own: refused in TCP mode.
+      Map.entry("--pool-queue", List.of("--mode")), Map.entry("--pool-queue-timeout", List.of("--mode")),
+      Map.entry("--keep-alive-timeout", List.of("--mode")), Map.entry("--response-timeout", List.of("--mode")),
+      Map.entry("--max-header-size", List.of("--mode")), Map.entry("--request-header-timeout", List.of("--mode")),
+      Map.entry("--forwarded-headers", List.of("--mode")), Map.entry("--via", List.of("--mode")),
+      Map.entry("--passive-server-errors", List.of("--mode")));
 
   private static String tlsFile(String name) {
     return TestData.dir().resolve("tls").resolve("test-only-" + name).toString();
@@ -194,6 +201,7 @@ class ConfigFileTest {
       "backends:\\n  - 127.0.0.1:1\\n  - dns:a.example:99999|hprp.yaml:3: backends[1]: ",
       "backends:\\n  - dns:a.example:80\\n  - dns:a.example:80|hprp.yaml:3: backends[1]: dns:a.example:80 is listed "
           + "twice (first as backends[0])",
+      "backends: 127.0.0.1:1\\nresponse-timeout: 5s|hprp.yaml:2: response-timeout: 5s (expected: with --mode http;",
       "backends: 127.0.0.1:1\\nprot: 8080|hprp.yaml:2: prot: unknown key (did you mean port?)",
       "backends: 127.0.0.1:1\\nhealth-intervall: 2s|hprp.yaml:2: health-intervall: unknown key (did you mean "
           + "health-interval?)",

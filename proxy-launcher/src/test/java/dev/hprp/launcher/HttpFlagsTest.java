@@ -58,6 +58,15 @@ class HttpFlagsTest {
     assertThat(Flags.refusal(flag, value)).contains(expected);
   }
 
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {"--pool-queue|10", "--pool-queue-timeout|2s", "--keep-alive-timeout|30s",
+      "--response-timeout|5s", "--max-header-size|8192", "--request-header-timeout|3s", "--forwarded-headers|off",
+      "--via|off", "--passive-server-errors|true"})
+  void anHttpOnlyFlagInTcpModeExitsWith2InsteadOfDoingNothing(String flag, String value) {
+    assertThat(Flags.refusal(flag, value)).isEqualTo(value + " (expected: with --mode http; TCP mode relays bytes "
+        + "and reads no HTTP)");
+  }
+
   @Test
   void refusesAHeaderKeyOutsideHttpModeOrConsistentHashing() {
     assertThat(Flags.refusal("--hash-key", "header:X-User")).contains("with --balancer consistent-hash");
