@@ -10,6 +10,7 @@ import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.health.HealthCheckOptions;
 import dev.hprp.proxy.health.PassiveHealthOptions;
+import io.netty.channel.epoll.Epoll;
 import io.netty.channel.unix.Errors;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -31,7 +32,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 class LocalFailuresTest {
 
-  private static final Exception EMFILE = new Errors.NativeIoException("connect(..) failed: Too many open files", -24);
+  /** What the native transports throw for EMFILE. Its class needs their JNI library, which loading epoll's brings. */
+  private static final Exception EMFILE = emfile();
+
+  private static Exception emfile() {
+    Epoll.ensureAvailability();
+    return new Errors.NativeIoException("connect(..) failed: Too many open files", -24);
+  }
 
   @Test
   void outOfDescriptorsAndKernelMemoryAreLocalAndRefusalsAreNot() {
