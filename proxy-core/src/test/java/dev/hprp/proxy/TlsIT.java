@@ -3,6 +3,8 @@ package dev.hprp.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.hprp.proxy.health.HealthCheck;
+import dev.hprp.proxy.health.HealthCheckOptions;
 import dev.hprp.proxy.testing.Clients;
 import dev.hprp.proxy.testing.OpenSslClient;
 import dev.hprp.proxy.testing.Payloads;
@@ -12,6 +14,8 @@ import dev.hprp.proxy.testing.TestData;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
@@ -187,6 +191,36 @@ class TlsIT {
     assertThat(Clients.exchange(vertx, client, proxy.actualPort(), Buffer.buffer("hello"))
         .await(20, TimeUnit.SECONDS).toString()).isEqualTo("hello");
     assertThat(accepted).hasSizeGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void theHttpHealthCheckSpeaksTlsToTlsBackendsAndVerifiesThem(Vertx vertx) throws Exception {
+    HttpServer backend = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0).setSsl(true)
+            .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls("server.pem").toString())
+                .setKeyPath(tls("server.key").toString())))
+        .requestHandler(request -> request.response().setStatusCode(request.path().equals("/health") ? 200 : 404)
+            .end());
+    backend.listen().await();
+    HealthCheckOptions quick = new HealthCheckOptions().setInterval(Duration.ofMillis(100)).setRise(1).setFall(1);
+    ReverseProxy verified = ReverseProxy.builder(vertx).backends(List.of(new Backend("127.0.0.1", backend.actualPort())))
+        .with(new ReverseProxyOptions().setHost("127.0.0.1").setPort(0))
+        .healthCheck(HealthCheck.httpGet("/health"), quick)
+        .backendTls(new BackendTlsOptions().setCa(tls("ca.pem")))
+        .build();
+    proxies.add(verified);
+    verified.start().await();
+    // A plain GET to a TLS port would fail: UP only when the check spoke TLS.
+    assertThat(verified.backends()).extracting(BackendStatus::health).containsExactly(BackendHealth.UP);
+
+    // And verified the certificate as the proxy does: a name it does not carry fails the check.
+    ReverseProxy misnamed = ReverseProxy.builder(vertx).backends(List.of(new Backend("127.0.0.1", backend.actualPort())))
+        .with(new ReverseProxyOptions().setHost("127.0.0.1").setPort(0))
+        .healthCheck(HealthCheck.httpGet("/health"), quick)
+        .backendTls(new BackendTlsOptions().setCa(tls("ca.pem")).setServerName("not-in-the-certificate.test"))
+        .build();
+    proxies.add(misnamed);
+    misnamed.start().await();
+    assertThat(misnamed.backends()).extracting(BackendStatus::health).containsExactly(BackendHealth.DOWN);
   }
 
   @Test

@@ -1,9 +1,11 @@
 package dev.hprp.proxy.health;
 
 import dev.hprp.proxy.Backend;
+import dev.hprp.proxy.BackendTlsOptions;
 import dev.hprp.proxy.ProxyProtocolVersion;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * What one probe of a {@link HealthCheck} gets: the backend to probe, the {@code Vertx} to do it with, and the time
@@ -33,5 +35,15 @@ public interface HealthCheckContext {
    */
   default ProxyProtocolVersion proxyProtocol() {
     return ProxyProtocolVersion.NONE;
+  }
+
+  /**
+   * The TLS the proxy speaks to the backends ({@link dev.hprp.proxy.ReverseProxyBuilder#backendTls}); empty when it
+   * speaks plain TCP, the default. A check that speaks the backends' own protocol on the port clients are relayed to
+   * needs it: the built-in HTTP check does its GET over TLS with it, verifying the backend's certificate as the proxy
+   * does. The TCP check needs none to see a connect accepted.
+   */
+  default Optional<BackendTlsOptions> backendTls() {
+    return Optional.empty();
   }
 }

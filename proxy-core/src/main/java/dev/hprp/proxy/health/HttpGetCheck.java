@@ -5,10 +5,15 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.SocketAddress;
 import java.util.Objects;
 import java.util.function.IntPredicate;
 
-/** Healthy when {@code GET path} answers a status the predicate accepts; the body is read and dropped. */
+/**
+ * Healthy when {@code GET path} answers a status the predicate accepts; the body is read and dropped. Over TLS when the
+ * proxy speaks TLS to the backends ({@link HealthCheckContext#backendTls()}).
+ */
 final class HttpGetCheck implements HealthCheck {
 
   private final String path;
@@ -28,14 +33,26 @@ final class HttpGetCheck implements HealthCheck {
   public Future<Void> check(HealthCheckContext context) {
     int timeoutMillis = (int) context.timeout().toMillis();
     // Keep-alive off: a probe must see whether the backend still accepts, not reuse yesterday's connection.
-    HttpClient client = context.vertx().createHttpClient(
-        new HttpClientOptions().setKeepAlive(false).setConnectTimeout(timeoutMillis));
+    HttpClientOptions options = new HttpClientOptions().setKeepAlive(false).setConnectTimeout(timeoutMillis);
     RequestOptions request = new RequestOptions()
         .setMethod(HttpMethod.GET)
         .setHost(context.backend().host())
         .setPort(context.backend().port())
         .setURI(path)
         .setIdleTimeout(timeoutMillis);
+    context.backendTls().ifPresent(tls -> {
+      // As the proxy's own backend connections: the certificate verified against the same authorities and name.
+      options.setSsl(true).setForceSni(true);
+      if (tls.isInsecure()) {
+        options.setTrustAll(true).setVerifyHost(false);
+      } else {
+        options.setVerifyHost(true);
+        tls.getCa().ifPresent(ca -> options.setTrustOptions(new PemTrustOptions().addCertPath(ca.toString())));
+      }
+      tls.getServerName().ifPresent(name -> request.setHost(name)
+          .setServer(SocketAddress.inetSocketAddress(context.backend().port(), context.backend().host())));
+    });
+    HttpClient client = context.vertx().createHttpClient(options);
     return client.request(request)
         .compose(req -> req.send())
         .compose(response -> response.body().compose(body -> expectedStatus.test(response.statusCode())

@@ -3,6 +3,7 @@ package dev.hprp.proxy.impl;
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.BackendEvent;
 import dev.hprp.proxy.BackendHealth;
+import dev.hprp.proxy.BackendTlsOptions;
 import dev.hprp.proxy.Durations;
 import dev.hprp.proxy.ProxyProtocolVersion;
 import dev.hprp.proxy.health.HealthCheck;
@@ -13,6 +14,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +43,7 @@ final class HealthMonitor {
   private boolean closed;
   /** The PROXY header probes send first; NONE unless asked for. */
   private volatile ProxyProtocolVersion probeHeader = ProxyProtocolVersion.NONE;
+  private volatile Optional<BackendTlsOptions> probeTls = Optional.empty();
 
   HealthMonitor(Vertx vertx, BackendRegistry registry, BackendEvents events, HealthCheck check,
       HealthCheckOptions checkOptions, PassiveHealthOptions passive) {
@@ -111,6 +114,11 @@ final class HealthMonitor {
     this.passive = passive;
   }
 
+  /** Tells probes the TLS the proxy speaks to the backends, for checks that speak their protocol. */
+  void probeTls(BackendTlsOptions tls) {
+    this.probeTls = Optional.of(tls);
+  }
+
   /** Makes probes send {@code header} first (a LOCAL/UNKNOWN one), for backends that require a PROXY header. */
   void probeHeader(ProxyProtocolVersion header) {
     this.probeHeader = header;
@@ -170,7 +178,8 @@ final class HealthMonitor {
         id -> result.tryFail("timed out after " + Durations.format(timeout)));
     Future<Void> outcome;
     try {
-      outcome = check.check(new ProbeContext(state.backend(), vertx, timeout, probeHeader));
+      outcome = check.check(new ProbeContext(state.backend(), vertx, timeout, probeHeader,
+          probeTls.map(BackendTlsOptions::new)));
     } catch (RuntimeException e) {
       outcome = Future.failedFuture(e);
     }
@@ -323,7 +332,7 @@ final class HealthMonitor {
     return message != null ? message : failure.getClass().getSimpleName();
   }
 
-  private record ProbeContext(Backend backend, Vertx vertx, Duration timeout, ProxyProtocolVersion proxyProtocol)
-      implements HealthCheckContext {
+  private record ProbeContext(Backend backend, Vertx vertx, Duration timeout, ProxyProtocolVersion proxyProtocol,
+      Optional<BackendTlsOptions> backendTls) implements HealthCheckContext {
   }
 }

@@ -104,8 +104,11 @@ final class ReverseProxyImpl implements ReverseProxy {
     if (config.proxyProtocol().isSendToHealthChecks()) {
       monitor.probeHeader(config.proxyProtocol().getSend());
     }
-    if (config.backendTls() != null && config.backendTls().isInsecure()) {
-      log.warn("TLS to the backends does not verify their certificates (insecure): for tests only");
+    if (config.backendTls() != null) {
+      monitor.probeTls(config.backendTls());
+      if (config.backendTls().isInsecure()) {
+        log.warn("TLS to the backends does not verify their certificates (insecure): for tests only");
+      }
     }
     this.alpn = options.getMode() == ProxyMode.HTTP ? List.of("http/1.1") : List.of();
     Edge edge = new Edge(new AcceptGate(options.getMaxConnections()), options.getClientTimeout().toNanos(),
