@@ -100,8 +100,10 @@ public record ConnectionRecord(
   /**
    * HTTP mode: the request a record is about, and the status it was answered with.
    *
-   * @param method the request's method, such as {@code GET}; never null
-   * @param uri    the request's target as the client sent it, such as {@code /path?q=1}; never null
+   * @param method the request's method, such as {@code GET}; {@code -} for a head the proxy refused
+   *               ({@link EndState#BAD_REQUEST}); never null
+   * @param uri    the request's target as the client sent it, such as {@code /path?q=1}; {@code -} for a head the
+   *               proxy refused; never null
    * @param status the status sent to the client (the backend's, the proxy's own 502, 503 or 504, or an HTTP fault's);
    *               0 when none was sent (the client left first, or the connection was cut before a response head)
    */

@@ -40,6 +40,12 @@ public enum EndState {
    */
   RESPONSE_TIMEOUT,
   /**
+   * HTTP mode: the proxy refused the request head itself and closed the connection, no backend sought: 400 for a
+   * malformed one, 414 for a request line too long, 431 for a head too large, 408 for a head not complete within the
+   * request header timeout. Its record's method and URI are {@code -}. Never in TCP mode.
+   */
+  BAD_REQUEST,
+  /**
    * An injected fault ({@link ReverseProxy#addFault}) ended it: {@link dev.hprp.proxy.fault.Fault#resetAfter} or
    * {@link dev.hprp.proxy.fault.Fault#closeAfter}; in HTTP mode {@link dev.hprp.proxy.fault.Fault#httpStatus} (the
    * proxy answered in the backend's place) or {@link dev.hprp.proxy.fault.Fault#abortAfterHeaders}. A connection

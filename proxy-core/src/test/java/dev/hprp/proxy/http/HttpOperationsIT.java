@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.ConnectionRecord;
 import dev.hprp.proxy.EndState;
+import dev.hprp.proxy.HttpOptions;
 import dev.hprp.proxy.ReverseProxy;
 import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.balancer.Balancer;
@@ -342,6 +343,34 @@ class HttpOperationsIT {
     assertThat(record.request()).isEqualTo(new ConnectionRecord.Request("GET", "/slow", 0));
     assertThat(record.end()).isEqualTo(EndState.DRAIN_TIMEOUT);
     assertThat(requests(registry, backend.backend().id(), "none")).isEqualTo(1);
+  }
+
+  @Test
+  void requestHeadsTheProxyRefusesAreCountedAndRecordedWithoutABackend(Vertx vertx) {
+    HttpBackend good = backend(vertx, "good").await();
+    ReverseProxy proxy = proxies.start(vertx, List.of(good.backend()), new ReverseProxyOptions(), builder -> builder
+        .http(new HttpOptions().setRequestHeaderTimeout(Duration.ofMillis(300)))
+        .onConnection(records::add));
+    HprpMetrics bound = new HprpMetrics(proxy);
+    bound.bindTo(registry);
+    metrics.add(bound);
+
+    assertThat(exchange(proxy.actualPort(), "\u0001\u0002 HELLO THERE\r\n\r\n")).matches("(?s)HTTP/1\\.[01] 400 .*");
+    try (RawHttp slow = new RawHttp(proxy.actualPort())) {
+      assertThat(slow.send("GET / HTTP/1.1\r\nHost: h\r\n").readResponse()).startsWith("HTTP/1.1 408");
+    }
+
+    Awaitility.await().atMost(WAIT).until(() -> records.size() >= 2);
+    assertThat(records).extracting(ConnectionRecord::request).containsExactlyInAnyOrder(
+        new ConnectionRecord.Request("-", "-", 400), new ConnectionRecord.Request("-", "-", 408));
+    assertThat(records).allSatisfy(record -> {
+      assertThat(record.end()).isEqualTo(EndState.BAD_REQUEST);
+      assertThat(record.backend()).isNull();
+      assertThat(record.attempts()).isEmpty();
+      assertThat(record.client().hostAddress()).isEqualTo("127.0.0.1");
+    });
+    assertThat(requests(registry, HprpMetrics.NO_BACKEND, "4xx")).isEqualTo(2);
+    assertThat(good.requests()).isZero();
   }
 
   // ------------------------------------------------------------------------------------------------ helpers

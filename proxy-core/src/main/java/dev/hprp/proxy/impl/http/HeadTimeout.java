@@ -1,5 +1,6 @@
 package dev.hprp.proxy.impl.http;
 
+import dev.hprp.proxy.impl.Connections;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
@@ -41,15 +42,20 @@ final class HeadTimeout extends ChannelDuplexHandler {
   /** A request was decoded whose response has not gone out whole yet. */
   private boolean responding;
   private ScheduledFuture<?> timer;
+  private final Connections connections;
   private ChannelHandlerContext bytesContext;
 
-  private HeadTimeout(long timeoutNanos) {
+  private HeadTimeout(long timeoutNanos, Connections connections) {
     this.timeoutNanos = timeoutNanos;
+    this.connections = connections;
   }
 
-  /** Puts the two handlers around the decoder of a new connection; starts the timer for its first head. */
-  static void install(ChannelPipeline pipeline, long timeoutNanos) {
-    HeadTimeout timeout = new HeadTimeout(timeoutNanos);
+  /**
+   * Puts the two handlers around the decoder of a new connection; starts the timer for its first head. A 408 is
+   * counted in {@code connections}.
+   */
+  static void install(ChannelPipeline pipeline, long timeoutNanos, Connections connections) {
+    HeadTimeout timeout = new HeadTimeout(timeoutNanos, connections);
     pipeline.addBefore(StrictRequestDecoder.VERTX_DECODER, "hprp-head-bytes", timeout.new Bytes());
     pipeline.addBefore("handler", "hprp-head-timeout", timeout);
   }
@@ -76,11 +82,12 @@ final class HeadTimeout extends ChannelDuplexHandler {
       log.debug("{}: no complete request head within {} ms; 408", bytesContext.channel().remoteAddress(),
           TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
     }
-    if (responding) {
+    if (responding || !InvalidRequests.firstRefusal(bytesContext.channel())) {
       bytesContext.close(); // a response is on its way: no room for a 408 in the byte stream
     } else {
       // Written from before the decoder and the encoder, so it goes out as it is; nothing else is being written.
       bytesContext.writeAndFlush(Unpooled.wrappedBuffer(REQUEST_TIMEOUT)).addListener(ChannelFutureListener.CLOSE);
+      InvalidRequests.count(bytesContext.channel(), connections, 408, System.nanoTime() - timeoutNanos);
     }
   }
 

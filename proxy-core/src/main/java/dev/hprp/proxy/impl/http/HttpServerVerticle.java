@@ -135,7 +135,7 @@ public final class HttpServerVerticle extends VerticleBase implements ProxyServe
           accept(connection, decoding, headTimeoutNanos);
           track(connection);
         })
-        .invalidRequestHandler(InvalidRequests::answer)
+        .invalidRequestHandler(request -> InvalidRequests.answer(request, connector.connections()))
         .requestHandler(request -> HttpExchange.start(request, settings));
     // Built directly: SocketAddress.inetSocketAddress refuses the negative "shared ephemeral port" number, which
     // Vert.x's server sharing understands (each server on port 0 would bind a port of its own).
@@ -173,7 +173,7 @@ public final class HttpServerVerticle extends VerticleBase implements ProxyServe
     edge.acceptGate().admit(channel, () -> {
       if (http1) {
         // From the admission, as TCP mode's client timeout: a connection held at the limit is not timed meanwhile.
-        HeadTimeout.install(pipeline, headTimeoutNanos);
+        HeadTimeout.install(pipeline, headTimeoutNanos, connector.connections());
       }
       if (edge.readsProxyHeaderFrom(channel.remoteAddress())) {
         ProxyHeaderReader.read(channel, (source, destination) -> {
