@@ -3,6 +3,7 @@ package dev.hprp.proxy.impl.tcp;
 import dev.hprp.proxy.Backend;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -10,11 +11,14 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +74,12 @@ final class BackendDialer {
   Future<Channel> connect(Backend backend) {
     // A promise of no context: its listeners run at once, where the connect completes, not a task later.
     Promise<Channel> connected = Promise.promise();
-    bootstrap.connect(backend.host(), backend.port()).addListener((ChannelFutureListener) done -> {
+    // An address given as an IP literal needs no resolver: Netty's would still take it through a DNS resolver's
+    // in-flight map and a promise on every connect.
+    InetAddress literal = NetUtil.createInetAddressFromIpAddressString(backend.host());
+    ChannelFuture connecting = literal != null ? bootstrap.connect(new InetSocketAddress(literal, backend.port()))
+        : bootstrap.connect(backend.host(), backend.port());
+    connecting.addListener((ChannelFutureListener) done -> {
       if (done.isSuccess()) {
         connected.complete(done.channel());
       } else {
