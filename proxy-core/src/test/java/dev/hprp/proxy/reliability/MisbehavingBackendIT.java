@@ -264,12 +264,20 @@ class MisbehavingBackendIT {
     proxy.start().await(10, TimeUnit.SECONDS);
     NetClient client = vertx.createNetClient();
 
-    // One after the other, before any other client: round-robin relays streams 0, 3 and 6 to the resetter.
+    // One after the other, before any other client, each once the proxy has relayed it: round-robin relays streams
+    // 0, 3 and 6 to the resetter. The wait is what keeps that order: a stream is open once the kernel completed its
+    // handshake, but its backend is picked later, on the event loop of the proxy's server that accepted it (one per
+    // event loop), so without it a stream could be picked before the one opened just ahead of it and take its turn.
     List<EchoStream> streams = new ArrayList<>();
     for (int i = 0; i < 9; i++) {
       streams.add(EchoStream.open(vertx, client, proxy.actualPort(), 16 * 1024, Duration.ZERO)
           .await(10, TimeUnit.SECONDS));
+      long relayed = i + 1;
+      await("stream " + i + " relayed").atMost(Proxies.SETTLE)
+          .until(() -> Proxies.totalConnections(proxy) == relayed);
     }
+    assertThat(proxy.backends()).extracting(BackendStatus::totalConnections).as("streams relayed to each backend")
+        .containsExactly(3L, 3L, 3L);
     LoadClient load = LoadClient.start(vertx, proxy.actualPort(), PING, PING, 4, Long.MAX_VALUE,
         Proxies.EXCHANGE_TIMEOUT);
     await("the resetter reset its three streams").atMost(Proxies.SETTLE).until(() -> resets.size() == 3);
