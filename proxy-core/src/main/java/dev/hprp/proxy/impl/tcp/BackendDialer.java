@@ -33,16 +33,21 @@ import org.slf4j.LoggerFactory;
  * backend connection per client, that was about a fifth of the proxy's CPU per connection
  * ({@code benchmark/results/profiles/2026-11-30-close-jfr.md}).
  *
- * <p>Channels start with reading off ({@code AUTO_READ} false): whoever takes one turns it on once its handler is in
- * place, so no byte reaches the end of the pipeline unhandled. Thread-safe; connects complete on its event loop.
+ * <p>Reading is on from the start. Netty completes a connect's promise before it fires {@code channelActive}, which
+ * starts the first read, and the connect's listeners (the relay's, the pool's, backend TLS's) put their handlers in
+ * place right there, so the first bytes find them. Not starting with reading off is deliberate: an io_uring channel
+ * created with {@code AUTO_READ} false and turned on later relayed keep-alive traffic at 1.15x the CPU per request in
+ * the benchmark. Should bytes ever reach {@link #END} all the same, it closes the socket rather than drop them
+ * silently. Thread-safe; connects complete on its event loop.
  */
 final class BackendDialer {
 
   private static final Logger log = LoggerFactory.getLogger(BackendDialer.class);
 
   /**
-   * The last handler of every backend socket: what no handler before it took is released here, and a failure no
-   * handler before it handled closes the socket (Netty's own tail would log it as a warning and keep it open).
+   * The last handler of every backend socket: bytes that no handler before it took (none is meant to reach it) close
+   * the socket, since they would be lost; a failure no handler before it handled closes it too (Netty's own tail would
+   * log it as a warning and keep it open).
    */
   private static final ChannelHandler END = new End();
 
@@ -61,7 +66,6 @@ final class BackendDialer {
         .channelFactory(internal.transport().channelFactory(false))
         .resolver(internal.nameResolver().nettyAddressResolverGroup())
         .option(ChannelOption.TCP_NODELAY, true)
-        .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
         .handler(END);
   }
@@ -101,6 +105,9 @@ final class BackendDialer {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       ReferenceCountUtil.release(msg);
+      log.warn("{}: bytes from the backend reached no handler; closing the connection rather than lose them",
+          ctx.channel().remoteAddress());
+      ctx.close();
     }
 
     @Override

@@ -26,7 +26,7 @@ final class BackendTls {
 
   /**
    * Starts TLS on a socket connected to {@code host:port}, with {@code edge}'s backend TLS; completes with the socket
-   * once the handshake is done, fails with its error. Reading is on from here.
+   * once the handshake is done, fails with its error.
    */
   static Future<Channel> handshake(Channel channel, Edge edge, String host, int port) {
     SslHandler tls = edge.backendTlsHandler(channel.alloc(), host, port);
@@ -42,7 +42,6 @@ final class BackendTls {
         done.fail(handshake.cause());
       }
     });
-    channel.config().setAutoRead(true);
     return done.future();
   }
 

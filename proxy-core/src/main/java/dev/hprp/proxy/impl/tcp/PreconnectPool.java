@@ -141,8 +141,6 @@ final class PreconnectPool {
         }
         Pooled pooled = new Pooled(channel, backend, this);
         BackendDialer.addLast(channel, HANDLER_NAME, pooled.holder);
-        // Read while pooled: a backend's close is seen at once, and its banner is held for the client.
-        channel.config().setAutoRead(true);
         idle.computeIfAbsent(backend.id(), id -> new ArrayDeque<>()).add(pooled);
         pooled.deque = idle.get(backend.id());
       });
