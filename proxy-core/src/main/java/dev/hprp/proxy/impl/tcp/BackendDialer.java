@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Why not Vert.x's {@code NetClient}: the relay never uses a backend socket through Vert.x (its handler writes the
  * buffers it reads to the other socket, in the pipeline), yet a {@code NetClient} connect wraps every channel in a
- * connection, a socket and their queues, and builds connect options and an SSL provider for each connect. With a new
- * backend connection per client, that was about a fifth of the proxy's CPU per connection
+ * connection, a socket and their queues, and builds connect options and an SSL provider for each connect: about a
+ * seventh of the proxy's user-space samples with a new connection per request. Without them the benchmark measured
+ * 0.95x the CPU per new connection and 2 KiB less memory per relayed one
  * ({@code benchmark/results/profiles/2026-11-30-close-jfr.md}).
  *
  * <p>Reading is on from the start. Netty completes a connect's promise before it fires {@code channelActive}, which
