@@ -67,7 +67,9 @@ final class ClientTimeout {
     done = true;
     if (timer != null) {
       timer.cancel(false);
+      timer = null;
     }
+    client = null; // the removed handler and its context: nothing uses them once the watch is over
   }
 
   /** Ends the watch at the first read of its socket, and leaves the pipeline. */

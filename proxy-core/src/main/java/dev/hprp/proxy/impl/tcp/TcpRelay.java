@@ -351,6 +351,7 @@ final class TcpRelay implements UpstreamConnector.Attempt<Channel> {
     ArrayDeque<ByteBuf> banner = settings.pool() == null ? null : PreconnectPool.detach(backend);
     if (clientTimeout != null) {
       clientTimeout.watchBackend(upstreamSide.channel(), HANDLER_NAME);
+      clientTimeout = null; // the watch's handlers hold it while it lasts; a relay held for hours need not
     }
     ProxyProtocolVersion sendProxy = settings.connector().edge().sendProxy();
     if (sendProxy != ProxyProtocolVersion.NONE) {
