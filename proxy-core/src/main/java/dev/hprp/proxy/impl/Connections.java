@@ -2,8 +2,12 @@ package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.ConnectionListener;
 import dev.hprp.proxy.ConnectionRecord;
+import dev.hprp.proxy.EndState;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.net.SocketAddress;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -69,6 +73,21 @@ public final class Connections {
    */
   public void requestEnded(ConnectionRecord record) {
     tell(record);
+  }
+
+  /**
+   * The record of a connection (or, in HTTP mode, a request) that ended before any backend was sought: no attempts, no
+   * backend, no bytes.
+   *
+   * @param client     the client's address; null when unknown
+   * @param startNanos when it began ({@link System#nanoTime()})
+   * @param request    HTTP mode's request line and status; null in TCP mode
+   */
+  public static ConnectionRecord withoutBackend(SocketAddress client, long startNanos, EndState end,
+      ConnectionRecord.Request request) {
+    long took = System.nanoTime() - startNanos;
+    return new ConnectionRecord(client, Instant.now().minusNanos(took), List.of(), null, 0, 0, null, null,
+        Duration.ofNanos(took), end, request);
   }
 
   private void tell(ConnectionRecord record) {

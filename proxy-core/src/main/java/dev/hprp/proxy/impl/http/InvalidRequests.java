@@ -14,9 +14,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.impl.ConnectionBase;
 import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,15 +90,13 @@ final class InvalidRequests {
    * @param startNanos when the head began, as far as known ({@link System#nanoTime()})
    */
   static void count(Channel channel, Connections connections, int status, long startNanos) {
-    long now = System.nanoTime();
-    connections.http().requestEnded(null, status, now - startNanos);
+    connections.http().requestEnded(null, status, System.nanoTime() - startNanos);
     if (connections.recording()) {
       SocketAddress[] proxied = channel.attr(HttpServerVerticle.PROXIED).get();
       SocketAddress client = proxied != null ? proxied[0]
           : channel.remoteAddress() instanceof InetSocketAddress address ? SocketAddress.inetSocketAddress(address)
           : null;
-      connections.requestEnded(new ConnectionRecord(client, Instant.now().minusNanos(now - startNanos), List.of(),
-          null, 0, 0, null, null, Duration.ofNanos(now - startNanos), EndState.BAD_REQUEST,
+      connections.requestEnded(Connections.withoutBackend(client, startNanos, EndState.BAD_REQUEST,
           new ConnectionRecord.Request("-", "-", status)));
     }
   }

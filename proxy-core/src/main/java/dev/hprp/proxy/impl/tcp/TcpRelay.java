@@ -35,9 +35,7 @@ import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -510,8 +508,7 @@ final class TcpRelay implements UpstreamConnector.Attempt<Channel> {
     if (connections.recording()) {
       // A client that left before a backend was sought has no attempts: its record says so.
       record = attempts != null ? attempts.record(clientAddress, startNanos, state)
-          : new ConnectionRecord(clientAddress, Instant.now().minusNanos(System.nanoTime() - startNanos), List.of(),
-              null, 0, 0, null, null, Duration.ofNanos(System.nanoTime() - startNanos), state, null);
+          : Connections.withoutBackend(clientAddress, startNanos, state, null);
     }
     connections.closed(record);
   }
