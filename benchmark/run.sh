@@ -12,7 +12,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 LIB="$HERE/lib"
 CONF="$HERE/conf"
 
-ALL_TARGETS="direct,hprp-tcp,hprp-tcp-base,hprp-tcp-pool,hprp-http,haproxy-tcp,haproxy-http,nginx-stream,nginx-http,go-http"
+ALL_TARGETS="direct,hprp-tcp,hprp-tcp-base,hprp-tcp-pool,hprp-http,hprp-http-base,haproxy-tcp,haproxy-http,nginx-stream,nginx-http,go-http"
 TCP_POOL_SIZE=32   # hprp-tcp-pool: idle connections opened in advance per backend (split over the event loops)
 ALL_PROFILES="c50,c256,close,bulk,idle"
 BULK_BYTES=$((10 * 1024 * 1024))
@@ -44,7 +44,8 @@ Options:
   --idle-conns N      connections for the idle profile (default: 9000, or less to fit the fd limit)
   --cores N           HAProxy nbthread = nginx worker_processes = HPRP --event-loops (default: nproc)
   --jar PATH          HPRP launcher jar (default: proxy-launcher/target/hprp.jar, built when missing or stale)
-  --baseline-jar PATH another HPRP launcher jar (an earlier build) for the target hprp-tcp-base, run like hprp-tcp
+  --baseline-jar PATH another HPRP launcher jar (an earlier build) for the targets hprp-tcp-base and
+                      hprp-http-base, run like hprp-tcp and hprp-http
                       and interleaved with it in every round: a before/after of a change in one run
   --no-build          never run Maven; use the jar as it is
   --mock KIND         mock backends: nginx, or jvm (lib/MockBackend.java on the jar's Vert.x; slower);
@@ -105,6 +106,7 @@ if ((QUICK)); then
 fi
 # By default every target, the baseline build's only when one is given.
 DEFAULT_TARGETS=${ALL_TARGETS/,hprp-tcp-base/}
+DEFAULT_TARGETS=${DEFAULT_TARGETS/,hprp-http-base/}
 [[ -n $BASE_JAR ]] && DEFAULT_TARGETS=$ALL_TARGETS
 : "${ROUNDS:=3}" "${DURATION:=5s}" "${WARMUP:=10s}" "${TARGETS:=$DEFAULT_TARGETS}" "${PROFILES:=$ALL_PROFILES}"
 : "${CORES:=$(nproc)}" "${JAR:=$ROOT/proxy-launcher/target/hprp.jar}" "${OUT_DIR:=$HERE/results}"
@@ -353,7 +355,7 @@ for t in ${TARGETS//,/ }; do
       if [[ ! -f $JAR ]]; then skip "$t" "no jar at $JAR"
       elif [[ $HPRP_HELP != *--backends* ]]; then skip "$t" "the launcher in $JAR has no --backends option (stub launcher?)"
       else SELECTED+=("$t"); fi ;;
-    hprp-tcp-base)
+    hprp-tcp-base|hprp-http-base)
       if [[ -z $BASE_JAR ]]; then skip "$t" "no --baseline-jar given"
       elif [[ ! -f $BASE_JAR ]]; then skip "$t" "no jar at $BASE_JAR"
       else SELECTED+=("$t"); fi ;;
@@ -445,6 +447,7 @@ start_target() {   # start_target NAME LABEL -> sets TARGET_PID/TARGET_PORT, ret
     hprp-tcp-base) cmd=(env HPRP_JAR="$BASE_JAR" "$ROOT/bin/hprp" --port "$PORT" --host 127.0.0.1 --backends "$BACKENDS" "${HPRP_FLAGS[@]}") ;;
     hprp-tcp-pool) cmd=(env HPRP_JAR="$JAR" "$ROOT/bin/hprp" --pool-size "$TCP_POOL_SIZE" --port "$PORT" --host 127.0.0.1 --backends "$BACKENDS" "${HPRP_FLAGS[@]}") ;;
     hprp-http) cmd=(env HPRP_JAR="$JAR" "$ROOT/bin/hprp" --mode http --port "$PORT" --host 127.0.0.1 --backends "$BACKENDS" "${HPRP_FLAGS[@]}") ;;
+    hprp-http-base) cmd=(env HPRP_JAR="$BASE_JAR" "$ROOT/bin/hprp" --mode http --port "$PORT" --host 127.0.0.1 --backends "$BACKENDS" "${HPRP_FLAGS[@]}") ;;
     go-http)
       cmd=(env GOMAXPROCS="$CORES" "$WORK/goproxy" -listen "127.0.0.1:$PORT" -backends "$BACKENDS")
       TARGET_CMD[$t]="goproxy -listen 127.0.0.1:PORT -backends ... (go/goproxy.go, GOMAXPROCS=$CORES)" ;;

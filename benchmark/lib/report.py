@@ -12,7 +12,7 @@ import statistics
 from collections import defaultdict
 
 TCP_PEERS = ("hprp-tcp", "hprp-tcp-base", "hprp-tcp-pool", "haproxy-tcp", "nginx-stream")
-HTTP_PEERS = ("hprp-http", "haproxy-http", "nginx-http", "go-http")
+HTTP_PEERS = ("hprp-http", "hprp-http-base", "haproxy-http", "nginx-http", "go-http")
 ORDER = ("direct",) + TCP_PEERS + HTTP_PEERS
 PROFILE_TEXT = {
     "c50": "wrk -t4 -c50, keep-alive, small body (the seed's benchmark)",
@@ -213,12 +213,14 @@ def main():
                 f"{fmt(ng.peak_mib, 0, ' MiB')}; errors {h.errors} vs {ng.errors}. Issue 10's targets (req/s ≥ 1.0× "
                 f"nginx, CPU ≤ 1.3× nginx, req/s ≥ 3× Go): {'met' if met_rps else 'not met'}, "
                 f"{'met' if met_cpu else 'not met'}, {('met' if met_go else 'not met') if go else 'Go not measured'}.")
-    for pr in ("c50", "c256", "close", "bulk"):
-        h, b = stats.get(("hprp-tcp", pr)), stats.get(("hprp-tcp-base", pr))
+    for (mode, current, base), pr in ((m, p) for m in (("TCP", "hprp-tcp", "hprp-tcp-base"),
+                                                        ("HTTP", "hprp-http", "hprp-http-base"))
+                                       for p in ("c50", "c256", "close", "bulk")):
+        h, b = stats.get((current, pr)), stats.get((base, pr))
         if h and b:
             cpu_unit = "CPU s/GiB" if pr == "bulk" else "CPU s/100k req"
             summary.append(
-                f"- **{pr}, before/after**: this build {fmt(h.rate_med)} vs the baseline build "
+                f"- **{pr}, {mode} mode, before/after**: this build {fmt(h.rate_med)} vs the baseline build "
                 f"({meta.get('hprp_baseline_jar', '?')}) {fmt(b.rate_med)}: **{ratio(h.rate_med, b.rate_med)}**; "
                 f"{cpu_unit} {fmt(h.cpu, 3)} vs {fmt(b.cpu, 3)}: **{ratio(h.cpu, b.cpu)}**; p99 "
                 f"{fmt(h.p99, 2, ' ms')} vs {fmt(b.p99, 2, ' ms')}.")
@@ -343,7 +345,7 @@ def main():
     w(f"- HPRP: {meta['hprp_jar']} (the repository at commit {meta['hprp_commit']}), started by bin/hprp with its "
       f"JVM options, plus HPRP_JAVA_OPTS: {meta['hprp_java_opts']}")
     if meta.get("hprp_baseline_jar", "(none)") != "(none)":
-        w(f"- hprp-tcp-base: {meta['hprp_baseline_jar']}, started as hprp-tcp is")
+        w(f"- hprp-tcp-base, hprp-http-base: {meta['hprp_baseline_jar']}, started as hprp-tcp and hprp-http are")
     for k in sorted(k for k in meta if k.startswith("started.")):
         w(f"- {k[8:]} start-up line (names the transport): `{meta[k].strip()}`")
     w("")

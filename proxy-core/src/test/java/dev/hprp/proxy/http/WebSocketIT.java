@@ -139,6 +139,44 @@ class WebSocketIT {
     Await.noActiveConnections(proxy);
   }
 
+  /**
+   * Extensions are negotiated end to end, the proxy taking no part (its server offers no WebSocket compression): a
+   * client offering {@code permessage-deflate} (every browser does) to a backend without it gets the backend's
+   * answer, no extension, and its uncompressed messages echoed. A proxy that answered the offer itself would let the
+   * client compress frames the backend cannot read.
+   */
+  @Test
+  void aCompressionOfferIsTheBackendsToAnswer(Vertx vertx) throws Exception {
+    HttpServer plain = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)
+            .setPerMessageWebSocketCompressionSupported(false).setPerFrameWebSocketCompressionSupported(false))
+        .webSocketHandler(socket -> socket.textMessageHandler(socket::writeTextMessage));
+    plain.listen().await();
+    ReverseProxy other = ReverseProxy.builder(vertx)
+        .backend(new dev.hprp.proxy.Backend("127.0.0.1", plain.actualPort()))
+        .with(new ReverseProxyOptions().setMode(ProxyMode.HTTP).setHost("127.0.0.1").setPort(0))
+        .build();
+    other.start().await();
+    try (RawHttp raw = new RawHttp(other.actualPort())) {
+      String head = raw.send("GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+          + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+          + "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n").readResponse();
+      assertThat(head).startsWith("HTTP/1.1 101").doesNotContainIgnoringCase("sec-websocket-extensions");
+      Promise<String> echoed = Promise.promise();
+      Clients.onEventLoop(vertx, () -> vertx.createWebSocketClient(new WebSocketClientOptions()
+              .setTryUsePerMessageCompression(true))
+          .connect(new WebSocketConnectOptions().setPort(other.actualPort()).setHost("127.0.0.1").setURI("/ws"))
+          .map(socket -> {
+            socket.textMessageHandler(echoed::tryComplete);
+            socket.writeTextMessage("x".repeat(4096)); // compressible: a client that may compress it, does
+            return socket;
+          })).await();
+      assertThat(echoed.future().await(10, TimeUnit.SECONDS)).isEqualTo("x".repeat(4096));
+    } finally {
+      other.close().await();
+      plain.close().await();
+    }
+  }
+
   @Test
   void aRefusedUpgradeIsAnsweredAsAnyResponse(Vertx vertx) {
     HttpBackend refusing = HttpBackend.start(vertx, "refusing", request -> request.response().setStatusCode(403)

@@ -161,8 +161,10 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
 
   /** Takes over a request; call in the tick it arrived, before anything asynchronous. */
   static void start(HttpServerRequest request, Settings settings) {
-    request.pause(); // its body waits in the socket until a backend is connected
     HttpExchange exchange = new HttpExchange(request, settings);
+    if (exchange.hasBody || exchange.webSocket) {
+      request.pause(); // its body, or a tunnel's first frames, wait in the socket until a backend is connected
+    }
     exchange.response.closeHandler(v -> exchange.clientClosed());
     request.exceptionHandler(exchange::clientFailed);
     settings.connector().connect(exchange);
@@ -211,7 +213,8 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
         .setIdleTimeout(settings.responseTimeoutMillis());
     HttpStats stats = settings.connector().connections().http();
     stats.poolWaitBegan();
-    Future<HttpClientRequest> requested = settings.client().request(options).andThen(ar -> stats.poolWaitEnded());
+    Future<HttpClientRequest> requested = settings.client().request(options);
+    requested.onComplete(ar -> stats.poolWaitEnded());
     Edge edge = settings.connector().edge();
     if (!UpstreamPreamble.needed(edge)) {
       return requested;
@@ -355,7 +358,6 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
     outbound.response().onComplete(ar -> responded(outbound, ar));
     if (!hasBody) {
       outbound.end();
-      request.resume(); // nothing to read but the end of the request
       return;
     }
     if (chunkedBody) {

@@ -129,6 +129,13 @@ public final class HttpServerVerticle extends VerticleBase implements ProxyServe
             .setHttp2ClearTextEnabled(false) // an Upgrade: h2c is a header to drop, not an offer to take
             .setCompressionSupported(false)
             .setDecompressionSupported(false)
+            // A WebSocket's extensions are the backend's to negotiate (the tunnel passes the offer and the answer
+            // on): without these, Vert.x's extension handler inspects every request for an offer, for nothing.
+            .setPerMessageWebSocketCompressionSupported(false)
+            .setPerFrameWebSocketCompressionSupported(false)
+            // Every exchange lives on its connection's event loop (HttpExchange), so responses are written
+            // straight to the channel instead of through a queue that hands writes from other threads over.
+            .setStrictThreadMode(true)
             .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, options.getIdleTimeout().toMillis()))
             .setIdleTimeoutUnit(TimeUnit.MILLISECONDS))
         .connectionHandler(connection -> {
