@@ -1,13 +1,17 @@
 package dev.hprp.proxy.impl.http;
 
 import io.netty.util.AsciiString;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpVersion;
 
 /**
  * The header edits HTTP mode makes on what it forwards, each way: hop-by-hop headers out (RFC 9110 §7.6.1), the
- * forwarded headers and {@code Via} in. Stateless; the maps given are edited in place.
+ * forwarded headers and {@code Via} in. Stateless; the maps given are edited in place, {@code to} of a copy.
  */
 final class HeaderRules {
 
@@ -27,39 +31,69 @@ final class HeaderRules {
   }
 
   /**
-   * Removes the hop-by-hop headers: {@code Connection} and every header it names, {@code Keep-Alive},
-   * {@code Proxy-Connection}, {@code TE}, {@code Trailer}, {@code Transfer-Encoding} (the framing is the proxy's to
-   * choose on each side) and {@code Upgrade}. A WebSocket upgrade is then put back by the caller.
+   * Copies the end-to-end headers of a message into {@code to}, in one pass, leaving out the hop-by-hop ones:
+   * {@code Connection} and every header it names, {@code Keep-Alive}, {@code Proxy-Connection}, {@code TE},
+   * {@code Trailer}, {@code Transfer-Encoding} (the framing is the proxy's to choose on each side) and
+   * {@code Upgrade} (a WebSocket upgrade is put back by the caller); from a request, {@code Expect} too: the proxy
+   * answers {@code 100 Continue} itself.
    */
-  static void removeHopByHop(MultiMap headers) {
-    String connection = headers.get(HttpHeaders.CONNECTION);
-    if (connection != null) {
-      for (String value : headers.getAll(HttpHeaders.CONNECTION)) {
-        removeNamed(headers, value);
+  static void copyEndToEnd(MultiMap from, MultiMap to, boolean request) {
+    List<String> named = connectionNamed(from);
+    Iterator<? extends Map.Entry<? extends CharSequence, ? extends CharSequence>> entries =
+        from instanceof io.netty.handler.codec.http.HttpHeaders netty ? netty.iteratorCharSequence() : from.iterator();
+    while (entries.hasNext()) {
+      Map.Entry<? extends CharSequence, ? extends CharSequence> header = entries.next();
+      CharSequence name = header.getKey();
+      if (!isHopByHop(name) && !(request && AsciiString.contentEqualsIgnoreCase(name, EXPECT))
+          && (named == null || !isNamed(named, name))) {
+        to.add(name, header.getValue());
       }
-      headers.remove(HttpHeaders.CONNECTION);
     }
-    headers.remove(HttpHeaders.KEEP_ALIVE);
-    headers.remove(PROXY_CONNECTION);
-    headers.remove(TE);
-    headers.remove(TRAILER);
-    headers.remove(HttpHeaders.TRANSFER_ENCODING);
-    headers.remove(HttpHeaders.UPGRADE);
   }
 
-  /** Removes each header named in a {@code Connection} value ({@code close}, {@code keep-alive} name none). */
-  private static void removeNamed(MultiMap headers, String connection) {
-    int start = 0;
-    int length = connection.length();
-    while (start < length) {
-      int comma = connection.indexOf(',', start);
-      int end = comma < 0 ? length : comma;
-      String name = connection.substring(start, end).trim();
-      if (!name.isEmpty() && !name.equalsIgnoreCase("close") && !name.equalsIgnoreCase("keep-alive")) {
-        headers.remove(name);
-      }
-      start = end + 1;
+  private static boolean isHopByHop(CharSequence name) {
+    return switch (name.length()) {
+      case 2 -> AsciiString.contentEqualsIgnoreCase(name, TE);
+      case 7 -> AsciiString.contentEqualsIgnoreCase(name, TRAILER)
+          || AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.UPGRADE);
+      case 10 -> AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.CONNECTION)
+          || AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.KEEP_ALIVE);
+      case 16 -> AsciiString.contentEqualsIgnoreCase(name, PROXY_CONNECTION);
+      case 17 -> AsciiString.contentEqualsIgnoreCase(name, HttpHeaders.TRANSFER_ENCODING);
+      default -> false;
+    };
+  }
+
+  /**
+   * The headers the {@code Connection} values name ({@code close} and {@code keep-alive} name none); null when none,
+   * as nearly always.
+   */
+  private static List<String> connectionNamed(MultiMap headers) {
+    if (!headers.contains(HttpHeaders.CONNECTION)) {
+      return null;
     }
+    List<String> named = null;
+    for (String connection : headers.getAll(HttpHeaders.CONNECTION)) {
+      for (String token : connection.split(",")) {
+        String name = token.trim();
+        if (!name.isEmpty() && !name.equalsIgnoreCase("close") && !name.equalsIgnoreCase("keep-alive")) {
+          if (named == null) {
+            named = new ArrayList<>(2);
+          }
+          named.add(name);
+        }
+      }
+    }
+    return named;
+  }
+
+  private static boolean isNamed(List<String> named, CharSequence name) {
+    for (String n : named) {
+      if (AsciiString.contentEqualsIgnoreCase(n, name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

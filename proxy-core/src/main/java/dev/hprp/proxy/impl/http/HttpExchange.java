@@ -57,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * HTTP faults ({@link Fault#httpStatus}, {@link Fault#abortAfterHeaders}) meet a request when its backend is picked.
  * While the proxy drains, a response whose head has not gone out gets {@code Connection: close}.
  */
-final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest> {
+final class HttpExchange extends ResponseDeadlines.Waiting implements UpstreamConnector.Attempt<HttpClientRequest> {
 
   private static final Logger log = LoggerFactory.getLogger(HttpExchange.class);
   /** Marks a backend connection that has carried a request: a failure on it may be a close that crossed ours. */
@@ -74,12 +74,13 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
    * @param context             the event loop's context, for {@link #abort()} from other threads
    * @param client              this event loop's client, whose pool holds its connections to every backend
    * @param obtainTimeoutMillis how long a request may wait for a pooled connection, connecting included
-   * @param responseTimeoutMillis how long a backend may stay silent before the response head and during it
+   * @param responseDeadlines   this event loop's response timeout: how long a backend may take, from the request's
+   *                            dispatch, to answer with a response head
    * @param scheme              how clients reach the proxy, {@code http} or {@code https} (TLS terminated here): what
    *                            {@code X-Forwarded-Proto} and {@code Forwarded} tell backends
    */
   record Settings(Context context, HttpClient client, UpstreamConnector connector, long obtainTimeoutMillis,
-      long responseTimeoutMillis, boolean forwardedHeaders, boolean via, boolean countServerErrors, String scheme) {
+      ResponseDeadlines responseDeadlines, boolean forwardedHeaders, boolean via, boolean countServerErrors, String scheme) {
   }
 
   private final HttpServerRequest request;
@@ -89,8 +90,6 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
   private final boolean chunkedBody;
   /** The request has a body to stream: chunked, or a {@code Content-Length} above zero. */
   private final boolean hasBody;
-  /** The request's headers as forwarded: the client's, edited by the header rules once. */
-  private final MultiMap forwarded;
   private final long startNanos = System.nanoTime();
   /** The client and the address it reached, as its connection's trusted PROXY header told them; null without one. */
   private final SocketAddress[] proxied;
@@ -144,19 +143,21 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
     this.hasBody = chunkedBody || length != null && !length.equals("0");
     this.proxied = request.connection() instanceof ConnectionBase connection
         ? connection.channel().attr(HttpServerVerticle.PROXIED).get() : null;
-    HeaderRules.removeHopByHop(headers);
-    headers.remove(HeaderRules.EXPECT); // 100 Continue was the proxy's to answer, and it has
+  }
+
+  /** Puts the request's headers as forwarded into {@code out}: the client's, edited by the header rules. */
+  private void forwardHeaders(MultiMap out) {
+    HeaderRules.copyEndToEnd(request.headers(), out, true);
     if (webSocket) {
-      headers.set(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE);
-      headers.set(HttpHeaders.UPGRADE, HttpHeaders.WEBSOCKET);
+      out.set(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE);
+      out.set(HttpHeaders.UPGRADE, HttpHeaders.WEBSOCKET);
     }
     if (settings.forwardedHeaders()) {
-      HeaderRules.addForwarded(headers, clientHost(), headers.get(HttpHeaders.HOST), settings.scheme());
+      HeaderRules.addForwarded(out, clientHost(), request.headers().get(HttpHeaders.HOST), settings.scheme());
     }
     if (settings.via()) {
-      HeaderRules.addVia(headers, request.version());
+      HeaderRules.addVia(out, request.version());
     }
-    this.forwarded = headers;
   }
 
   /** Takes over a request; call in the tick it arrived, before anything asynchronous. */
@@ -209,8 +210,7 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
         .setServer(SocketAddress.inetSocketAddress(backend.port(), backend.host()))
         .setMethod(request.method())
         .setURI(request.uri())
-        .setConnectTimeout(settings.obtainTimeoutMillis())
-        .setIdleTimeout(settings.responseTimeoutMillis());
+        .setConnectTimeout(settings.obtainTimeoutMillis());
     HttpStats stats = settings.connector().connections().http();
     stats.poolWaitBegan();
     Future<HttpClientRequest> requested = settings.client().request(options);
@@ -349,8 +349,8 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
       finish(null, clientEnd());
       return;
     }
-    MultiMap headers = outbound.headers();
-    headers.setAll(forwarded);
+    forwardHeaders(outbound.headers());
+    settings.responseDeadlines().start(this);
     if (webSocket) {
       outbound.connect().onComplete(ar -> upgraded(outbound, ar));
       return;
@@ -369,6 +369,13 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
     request.resume();
   }
 
+  @Override
+  void responseTimedOut() {
+    if (upstreamRequest != null && !finished) {
+      upstreamFailed(new TimeoutException("no response head"));
+    }
+  }
+
   private void bodyChunk(Buffer chunk) {
     HttpClientRequest outbound = upstreamRequest;
     bodyStreamed = true;
@@ -385,6 +392,7 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
     if (outbound != upstreamRequest || finished) {
       return; // a request given up already (retried, or the client left)
     }
+    settings.responseDeadlines().stop(this);
     if (ar.failed()) {
       upstreamFailed(ar.cause());
       return;
@@ -400,9 +408,8 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
     response.setStatusCode(status);
     response.setStatusMessage(in.statusMessage());
     MultiMap headers = response.headers();
-    headers.setAll(in.headers());
+    HeaderRules.copyEndToEnd(in.headers(), headers, false);
     boolean lengthKnown = headers.contains(HttpHeaders.CONTENT_LENGTH);
-    HeaderRules.removeHopByHop(headers);
     if (settings.via()) {
       HeaderRules.addVia(headers, in.version());
     }
@@ -493,6 +500,7 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
     if (finished) {
       return;
     }
+    settings.responseDeadlines().stop(this);
     if (aborted) {
       finish(null, EndState.DRAIN_TIMEOUT); // the proxy reset it: neither the backend's failure nor one to retry
       return;
@@ -507,9 +515,11 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
       return;
     }
     if (cause instanceof TimeoutException) {
-      upstreamRequest.reset();
+      HttpClientRequest silent = upstreamRequest;
+      upstreamRequest = null; // the failure its reset reports is not another one to answer
+      silent.reset();
       answer(504, "backend " + upstream.backend().id() + " sent no response within "
-          + settings.responseTimeoutMillis() + " ms", cause, EndState.RESPONSE_TIMEOUT);
+          + settings.responseDeadlines().timeoutMillis() + " ms", cause, EndState.RESPONSE_TIMEOUT);
       return;
     }
     if (!bodyStreamed && isIdempotent(request.method())
@@ -583,6 +593,7 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
   // ----------------------------------------------------------------------------------------------- websocket
 
   private void upgraded(HttpClientRequest outbound, AsyncResult<HttpClientResponse> ar) {
+    settings.responseDeadlines().stop(this);
     if (ar.failed()) {
       upstreamFailed(ar.cause());
       return;
@@ -653,6 +664,7 @@ final class HttpExchange implements UpstreamConnector.Attempt<HttpClientRequest>
       return;
     }
     finished = true;
+    settings.responseDeadlines().stop(this);
     Upstream current = upstream;
     if (current != null) {
       if (failure != null) {

@@ -20,6 +20,7 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.impl.SocketAddressImpl;
@@ -108,7 +109,8 @@ public final class HttpServerVerticle extends VerticleBase implements ProxyServe
             .setCleanerPeriod(1000))
         .build();
     HttpExchange.Settings settings = new HttpExchange.Settings(context, client, connector,
-        http.getPoolQueueTimeout().plus(options.getConnectTimeout()).toMillis(), http.getResponseTimeout().toMillis(),
+        http.getPoolQueueTimeout().plus(options.getConnectTimeout()).toMillis(),
+        new ResponseDeadlines(((ContextInternal) context).nettyEventLoop(), http.getResponseTimeout().toMillis()),
         http.isForwardedHeaders(), http.isVia(), countServerErrors,
         // updateTls only replaces a certificate: whether the proxy terminates TLS is fixed when it is built.
         connector.edge().serverTls() != null ? "https" : "http");

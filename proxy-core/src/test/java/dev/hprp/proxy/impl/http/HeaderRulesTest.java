@@ -1,9 +1,12 @@
 package dev.hprp.proxy.impl.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpVersion;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class HeaderRulesTest {
@@ -45,13 +48,22 @@ class HeaderRulesTest {
   }
 
   @Test
-  void removesConnectionAndWhatItNames() {
+  void leavesOutConnectionAndWhatItNames() {
     MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("Connection", "close, X-A").add("Connection", "X-B")
-        .add("X-A", "1").add("X-B", "2").add("Keep-Alive", "timeout=5").add("Transfer-Encoding", "chunked")
+        .add("X-A", "1").add("x-b", "2").add("Keep-Alive", "timeout=5").add("Transfer-Encoding", "chunked")
         .add("Upgrade", "websocket").add("TE", "trailers").add("Trailer", "X-T").add("Proxy-Connection", "close")
-        .add("X-Kept", "3");
-    HeaderRules.removeHopByHop(headers);
-    assertThat(headers.names()).containsExactly("X-Kept");
+        .add("X-Kept", "3").add("Expect", "100-continue").add("x-kept", "4");
+    MultiMap response = MultiMap.caseInsensitiveMultiMap();
+    HeaderRules.copyEndToEnd(headers, response, false);
+    assertThat(response.entries()).extracting(Map.Entry::getKey, Map.Entry::getValue)
+        .containsExactly(tuple("X-Kept", "3"), tuple("Expect", "100-continue"), tuple("x-kept", "4"));
+    MultiMap request = HttpHeaders.headers(); // the kind Vert.x's HTTP messages carry, read without copies
+    HeaderRules.copyEndToEnd(headers, request, true);
+    assertThat(request.getAll("x-kept")).as("a request drops Expect, the proxy's to answer").containsExactly("3", "4");
+    assertThat(request.names()).containsExactly("X-Kept");
+    MultiMap plain = MultiMap.caseInsensitiveMultiMap();
+    HeaderRules.copyEndToEnd(HttpHeaders.headers().add("Connection", "keep-alive").add("Accept", "*/*"), plain, true);
+    assertThat(plain.names()).containsExactly("Accept");
   }
 
   @Test
