@@ -422,9 +422,10 @@ final class HttpExchange extends ResponseDeadlines.Waiting implements UpstreamCo
       abortAfterHead(outbound);
       return;
     }
-    // A refused upgrade's response, read by Vert.x as the answer to a tunnel request, never reports its end: it
-    // ends with its Content-Length here, and the connection with it.
-    long expected = webSocket && lengthKnown ? parseLength(headers.get(HttpHeaders.CONTENT_LENGTH)) : -1;
+    // A body of known length ends with its last byte: that chunk goes out with the response's end, one write instead
+    // of two. A refused upgrade's response, read by Vert.x as the answer to a tunnel request, never reports its end:
+    // it can only end so, and the connection with it.
+    long expected = lengthKnown && mayHaveBody(status) ? parseLength(headers.get(HttpHeaders.CONTENT_LENGTH)) : -1;
     if (webSocket) {
       response.putHeader(HttpHeaders.CONNECTION, "close");
       if (expected == 0 || !mayHaveBody(status)) {
@@ -438,12 +439,16 @@ final class HttpExchange extends ResponseDeadlines.Waiting implements UpstreamCo
     in.handler(chunk -> {
       bodyBytesOut += chunk.length();
       upstream.receivedFromBackend(chunk.length());
-      response.write(chunk);
       if (bodyBytesOut == expected) {
-        response.end();
-        outbound.reset();
+        response.end(chunk);
+        if (webSocket) {
+          outbound.reset();
+        }
         finish(null, EndState.COMPLETED);
-      } else if (response.writeQueueFull()) {
+        return;
+      }
+      response.write(chunk);
+      if (response.writeQueueFull()) {
         in.pause();
       }
     });
