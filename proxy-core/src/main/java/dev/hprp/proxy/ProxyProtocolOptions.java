@@ -62,8 +62,8 @@ public final class ProxyProtocolOptions {
 
   /**
    * Whether health probes send a header too (a {@code LOCAL} one in v2, {@code UNKNOWN} in v1: the probe is the
-   * proxy's own connection), for backends that require one; default false. The TCP check sends it; the HTTP check
-   * does not.
+   * proxy's own connection), for backends that require one; default false. Both built-in checks send it first: the
+   * HTTP check before its request, and before its TLS handshake when the proxy speaks TLS to the backends.
    */
   public boolean isSendToHealthChecks() {
     return sendToHealthChecks;

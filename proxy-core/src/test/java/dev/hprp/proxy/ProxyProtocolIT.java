@@ -8,15 +8,19 @@ import dev.hprp.proxy.health.HealthCheck;
 import dev.hprp.proxy.health.HealthCheckOptions;
 import dev.hprp.proxy.testing.Clients;
 import dev.hprp.proxy.testing.TestBackend;
+import dev.hprp.proxy.testing.TestCertificates;
 import dev.hprp.proxy.testing.TestData;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.junit5.VertxExtension;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +33,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -37,7 +42,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The PROXY protocol end to end: headers read from a trusted front and sent to backends (the fixtures of
- * test-data/proxy-protocol both ways), the real address feeding the balancer, and the refusals.
+ * test-data/proxy-protocol both ways), the real address feeding the balancer, the refusals, and the LOCAL header of
+ * health probes (an HTTP probe's before its TLS).
  */
 @ExtendWith(VertxExtension.class)
 class ProxyProtocolIT {
@@ -216,6 +222,127 @@ class ProxyProtocolIT {
     proxies.add(asked);
     asked.start().await();
     assertThat(backend.next()).isEqualTo(fixture("v2-local.bin"));
+  }
+
+  @ParameterizedTest
+  @CsvSource({"V1, v1-unknown.bin", "V2, v2-local.bin"})
+  void theHttpCheckBeginsWithALocalHeaderWhenAskedSoABackendRequiringOneIsUp(ProxyProtocolVersion version,
+      String local, Vertx vertx) throws Exception {
+    HttpServer requiring = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)
+            .setUseProxyProtocol(true))
+        .requestHandler(request -> request.response().setStatusCode(request.path().equals("/health") ? 200 : 404)
+            .end());
+    requiring.listen().await();
+    Backend backend = new Backend("127.0.0.1", requiring.actualPort());
+
+    assertThat(httpCheckedHealth(vertx, backend, new ProxyProtocolOptions().setSend(version), null))
+        .as("a probe without --check-send-proxy").isEqualTo(BackendHealth.DOWN);
+    assertThat(httpCheckedHealth(vertx, backend,
+        new ProxyProtocolOptions().setSend(version).setSendToHealthChecks(true), null)).isEqualTo(BackendHealth.UP);
+
+    // The backend's first bytes are the header, then the request.
+    FirstBytesBackend recording = FirstBytesBackend.start(vertx, FirstBytesBackend::hasRequestHead,
+        Buffer.buffer("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"));
+    assertThat(httpCheckedHealth(vertx, recording.backend(),
+        new ProxyProtocolOptions().setSend(version).setSendToHealthChecks(true), null)).isEqualTo(BackendHealth.UP);
+    Buffer expected = fixture(local).appendString("GET /health HTTP/1.1\r\n");
+    assertThat(recording.next().getBuffer(0, expected.length())).isEqualTo(expected);
+  }
+
+  @Test
+  void theHttpChecksLocalHeaderComesBeforeItsTlsHandshake(Vertx vertx) throws Exception {
+    HttpServer requiring = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)
+            .setUseProxyProtocol(true).setSsl(true)
+            .setKeyCertOptions(new PemKeyCertOptions().setCertPath(TestCertificates.path("server.pem").toString())
+                .setKeyPath(TestCertificates.path("server.key").toString())))
+        .requestHandler(request -> request.response().setStatusCode(request.path().equals("/health") ? 200 : 404)
+            .end());
+    requiring.listen().await();
+    Backend backend = new Backend("127.0.0.1", requiring.actualPort());
+    BackendTlsOptions tls = new BackendTlsOptions().setCa(TestCertificates.path("ca.pem"));
+
+    assertThat(httpCheckedHealth(vertx, backend, new ProxyProtocolOptions().setSend(ProxyProtocolVersion.V2), tls))
+        .as("a probe without --check-send-proxy").isEqualTo(BackendHealth.DOWN);
+    assertThat(httpCheckedHealth(vertx, backend,
+        new ProxyProtocolOptions().setSend(ProxyProtocolVersion.V2).setSendToHealthChecks(true), tls))
+        .isEqualTo(BackendHealth.UP);
+
+    // On the wire: the header, then a TLS handshake record (the ClientHello); the recorder hangs up after its type.
+    Buffer local = fixture("v2-local.bin");
+    FirstBytesBackend recording = FirstBytesBackend.start(vertx, bytes -> bytes.length() > local.length(),
+        Buffer.buffer());
+    httpCheckedHealth(vertx, recording.backend(),
+        new ProxyProtocolOptions().setSend(ProxyProtocolVersion.V2).setSendToHealthChecks(true), tls);
+    assertThat(recording.next().getBuffer(0, local.length() + 1)).isEqualTo(local.copy().appendByte((byte) 22));
+  }
+
+  /** The health of {@code backend} after the first probe of an HTTP check, which a proxy's start waits for. */
+  private BackendHealth httpCheckedHealth(Vertx vertx, Backend backend, ProxyProtocolOptions proxyProtocol,
+      BackendTlsOptions backendTls) {
+    ReverseProxyBuilder builder = ReverseProxy.builder(vertx).backends(List.of(backend))
+        .healthCheck(HealthCheck.httpGet("/health"), new HealthCheckOptions().setInterval(Duration.ofHours(1)))
+        .proxyProtocol(proxyProtocol)
+        .with(new ReverseProxyOptions().setHost("127.0.0.1").setPort(0));
+    if (backendTls != null) {
+      builder.backendTls(backendTls);
+    }
+    ReverseProxy proxy = builder.build();
+    proxies.add(proxy);
+    proxy.start().await();
+    return proxy.backends().get(0).health();
+  }
+
+  /**
+   * A backend that records the first bytes of each connection: once they are {@code enough}, it writes
+   * {@code answer} and closes.
+   */
+  private static final class FirstBytesBackend {
+    private final Queue<Buffer> connections = new ConcurrentLinkedQueue<>();
+    private final Predicate<Buffer> enough;
+    private final Buffer answer;
+    private NetServer server;
+
+    private FirstBytesBackend(Predicate<Buffer> enough, Buffer answer) {
+      this.enough = enough;
+      this.answer = answer;
+    }
+
+    static FirstBytesBackend start(Vertx vertx, Predicate<Buffer> enough, Buffer answer) {
+      FirstBytesBackend backend = new FirstBytesBackend(enough, answer);
+      backend.server = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.1").setPort(0))
+          .connectHandler(backend::accept);
+      backend.server.listen().await();
+      return backend;
+    }
+
+    /** Whether {@code bytes} hold a whole request head (after a v2 header, which itself has a CRLF CRLF). */
+    static boolean hasRequestHead(Buffer bytes) {
+      String text = bytes.toString(StandardCharsets.ISO_8859_1);
+      int request = text.indexOf("GET ");
+      return request >= 0 && text.indexOf("\r\n\r\n", request) >= 0;
+    }
+
+    private void accept(NetSocket socket) {
+      Buffer all = Buffer.buffer();
+      socket.handler(data -> {
+        boolean recorded = enough.test(all);
+        all.appendBuffer(data);
+        if (!recorded && enough.test(all)) {
+          connections.add(all.copy());
+          socket.write(answer).eventually(socket::close);
+        }
+      });
+    }
+
+    Backend backend() {
+      return new Backend("127.0.0.1", server.actualPort());
+    }
+
+    /** The first bytes of the next connection that had enough, waiting for it at most 20 s. */
+    Buffer next() {
+      await().atMost(Duration.ofSeconds(20)).until(() -> !connections.isEmpty());
+      return connections.poll();
+    }
   }
 
   /** A backend that records, per connection, every byte until the client's end, then closes. */

@@ -224,6 +224,25 @@ class TlsIT {
   }
 
   @Test
+  void theHttpHealthCheckTakesAnyCertificateWhenInsecure(Vertx vertx) throws Exception {
+    HttpServer backend = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0).setSsl(true)
+            .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls("server.pem").toString())
+                .setKeyPath(tls("server.key").toString())))
+        .requestHandler(request -> request.response().setStatusCode(200).end());
+    backend.listen().await();
+    // Neither the JVM's authorities nor the name: only an unverified handshake gets through.
+    ReverseProxy insecure = ReverseProxy.builder(vertx)
+        .backends(List.of(new Backend("127.0.0.1", backend.actualPort())))
+        .with(new ReverseProxyOptions().setHost("127.0.0.1").setPort(0))
+        .healthCheck(HealthCheck.httpGet("/health"), new HealthCheckOptions().setInterval(Duration.ofHours(1)))
+        .backendTls(new BackendTlsOptions().setInsecure(true).setServerName("not-in-the-certificate.test"))
+        .build();
+    proxies.add(insecure);
+    insecure.start().await();
+    assertThat(insecure.backends()).extracting(BackendStatus::health).containsExactly(BackendHealth.UP);
+  }
+
+  @Test
   void aBackendWhoseCertificateDoesNotNameItIsAFailedConnectUnlessInsecure(Vertx vertx) throws Exception {
     NetServer backend = vertx.createNetServer(new NetServerOptions().setHost("127.0.0.1").setPort(0).setSsl(true)
             .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls("server.pem").toString())

@@ -30,7 +30,8 @@ final class ProxyProtocolFlags {
   ProxyProtocolVersion sendProxy;
 
   @Option(names = CHECK_SEND_PROXY, order = 71,
-      description = "Health probes send a PROXY header too (LOCAL in v2, UNKNOWN in v1); TCP checks only.")
+      description = "Health probes send a PROXY header too (LOCAL in v2, UNKNOWN in v1), before any TLS; tcp and "
+          + "http checks.")
   boolean checkSendProxy;
 
   @Option(names = ACCEPT_PROXY, order = 72,

@@ -31,7 +31,8 @@ public interface HealthCheckContext {
    * The PROXY protocol header a probe sends first, for backends that require one: a {@code LOCAL} (v2) or
    * {@code UNKNOWN} (v1) header, which says the connection is the proxy's own (see
    * {@link dev.hprp.proxy.ProxyProtocolOptions#isSendToHealthChecks()}); {@link ProxyProtocolVersion#NONE} for none,
-   * the default. The built-in TCP check honours it.
+   * the default. Both built-in checks honour it: the TCP check sends it and closes; the HTTP check sends it before its
+   * GET, and before the TLS handshake when there is one ({@link #backendTls()}), as the proxy's own connections do.
    */
   default ProxyProtocolVersion proxyProtocol() {
     return ProxyProtocolVersion.NONE;

@@ -5,12 +5,7 @@ import dev.hprp.proxy.ProxyProtocolVersion;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.util.NetUtil;
 import java.net.SocketAddress;
-import java.util.List;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
 
 /**
  * What the listening side of every mode applies to a client connection around the relay: the proxy-wide connection
@@ -60,27 +55,11 @@ public final class Edge {
 
   /**
    * A new TLS client handler, for one connection to {@code backendHost:port}, from {@link #backendTls()} (call only
-   * with backend TLS on): the backend's certificate is verified against the configured server name, else the host,
-   * and that name is sent as SNI. Set explicitly, since the JDK's engine sends none for a name without a dot
-   * ({@code localhost}, a Kubernetes service's short name); never for an IP address, which SNI cannot carry, nor a
-   * name SNI refuses (one with an underscore), which goes without. Any thread.
+   * with backend TLS on): verified against the configured server name, else the host, which is sent as SNI (see
+   * {@link TlsContexts#clientHandler}). Any thread.
    */
   public SslHandler backendTlsHandler(ByteBufAllocator alloc, String backendHost, int port) {
-    String name = backendServerName != null ? backendServerName : backendHost;
-    SslHandler handler = backendTls.newHandler(alloc, name, port);
-    if (!NetUtil.isValidIpV4Address(name) && !NetUtil.isValidIpV6Address(name)) {
-      SNIHostName sni;
-      try {
-        sni = new SNIHostName(name);
-      } catch (IllegalArgumentException e) {
-        return handler;
-      }
-      SSLEngine engine = handler.engine();
-      SSLParameters parameters = engine.getSSLParameters();
-      parameters.setServerNames(List.of(sni));
-      engine.setSSLParameters(parameters);
-    }
-    return handler;
+    return TlsContexts.clientHandler(backendTls, backendServerName, alloc, backendHost, port);
   }
 
   /** The proxy-wide limit on client connections: each server counts its clients here. */

@@ -2,19 +2,28 @@ package dev.hprp.proxy.impl;
 
 import dev.hprp.proxy.BackendTlsOptions;
 import dev.hprp.proxy.TlsOptions;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.util.NetUtil;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
 
-/** Netty {@link SslContext}s from the TLS options: PEM files read and checked, one message naming what is wrong. */
-final class TlsContexts {
+/**
+ * Netty {@link SslContext}s from the TLS options: PEM files read and checked, one message naming what is wrong; and the
+ * client handlers of TLS to the backends, for the relay and the health checks alike.
+ */
+public final class TlsContexts {
 
   private TlsContexts() {
   }
@@ -58,7 +67,7 @@ final class TlsContexts {
    *
    * @throws IllegalArgumentException naming the CA file when it cannot be read or used
    */
-  static SslContext client(BackendTlsOptions options) {
+  public static SslContext client(BackendTlsOptions options) {
     options.getCa().ifPresent(ca -> readable("backend CA", ca));
     try {
       SslContextBuilder builder = SslContextBuilder.forClient()
@@ -75,6 +84,34 @@ final class TlsContexts {
       throw new IllegalArgumentException("backend tls: cannot use CA " + options.getCa().orElse(null) + ": "
           + rootMessage(e), e);
     }
+  }
+
+  /**
+   * A new TLS client handler from {@code context} (one of {@link #client}), for one connection to {@code host:port}:
+   * the backend's certificate is verified against {@code serverName}, else {@code host}, and that name is sent as SNI.
+   * Set explicitly, since the JDK's engine sends none for a name without a dot ({@code localhost}, a Kubernetes
+   * service's short name); never for an IP address, which SNI cannot carry, nor a name SNI refuses (one with an
+   * underscore), which goes without. Any thread.
+   *
+   * @param serverName the configured {@link BackendTlsOptions#getServerName()}; null for none
+   */
+  public static SslHandler clientHandler(SslContext context, String serverName, ByteBufAllocator alloc, String host,
+      int port) {
+    String name = serverName != null ? serverName : host;
+    SslHandler handler = context.newHandler(alloc, name, port);
+    if (!NetUtil.isValidIpV4Address(name) && !NetUtil.isValidIpV6Address(name)) {
+      SNIHostName sni;
+      try {
+        sni = new SNIHostName(name);
+      } catch (IllegalArgumentException e) {
+        return handler;
+      }
+      SSLEngine engine = handler.engine();
+      SSLParameters parameters = engine.getSSLParameters();
+      parameters.setServerNames(List.of(sni));
+      engine.setSSLParameters(parameters);
+    }
+    return handler;
   }
 
   private static void readable(String what, Path file) {

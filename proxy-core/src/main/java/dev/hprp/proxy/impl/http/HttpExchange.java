@@ -220,11 +220,8 @@ final class HttpExchange extends ResponseDeadlines.Waiting implements UpstreamCo
       return requested;
     }
     // A new connection begins with the PROXY header and the TLS handshake; a pooled one has had them.
-    return requested.compose(outbound -> outbound.connection() instanceof ConnectionBase connection
-        ? UpstreamPreamble.begin(outbound, connection.channel(), edge, clientAddress(),
-            proxied != null ? proxied[1] : request.localAddress(), backend.host(), backend.port())
-        // Never sent without them: plain text to a TLS backend, or requests it cannot attribute.
-        : Future.failedFuture(new IllegalStateException("backend connection without a Netty channel")));
+    return requested.compose(outbound -> UpstreamPreamble.begin(outbound, edge, clientAddress(),
+        proxied != null ? proxied[1] : request.localAddress(), backend.host(), backend.port()));
   }
 
   /**
