@@ -1,6 +1,7 @@
 package dev.hprp.proxy.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hprp.proxy.HttpOptions;
 import dev.hprp.proxy.ReverseProxy;
@@ -14,6 +15,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.NetServer;
 import io.vertx.junit5.VertxExtension;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,6 +78,18 @@ class HttpFailuresIT {
         new HttpOptions().setResponseTimeout(Duration.ofMillis(300)));
     assertThat(get(proxy.actualPort(), GET)).startsWith("HTTP/1.1 504").contains("no response within 300 ms");
     assertThat(silent.requests()).isEqualTo(1);
+  }
+
+  @Test
+  void closesTheClientWhenTheBackendStallsMidResponse(Vertx vertx) {
+    HttpBackend stalling = HttpBackend.start(vertx, "stalling",
+        request -> request.response().putHeader("Content-Length", "10").write("hello")).await();
+    ReverseProxy proxy = proxy(vertx, List.of(stalling.backend()), new ReverseProxyOptions(),
+        new HttpOptions().setResponseTimeout(Duration.ofMillis(300)));
+    // Without the timeout the read would end at RawHttp's socket timeout (10 s) instead, and say so.
+    assertThatThrownBy(() -> get(proxy.actualPort(), GET)).isInstanceOf(UncheckedIOException.class)
+        .hasMessageContaining("closed after 5 of 10 bytes");
+    assertThat(stalling.requests()).isEqualTo(1);
   }
 
   @Test

@@ -75,12 +75,13 @@ final class HttpExchange extends ResponseDeadlines.Waiting implements UpstreamCo
    * @param client              this event loop's client, whose pool holds its connections to every backend
    * @param obtainTimeoutMillis how long a request may wait for a pooled connection, connecting included
    * @param responseDeadlines   this event loop's response timeout: how long a backend may take, from the request's
-   *                            dispatch, to answer with a response head
+   *                            dispatch, to answer with a response head, and then stall in its body
    * @param scheme              how clients reach the proxy, {@code http} or {@code https} (TLS terminated here): what
    *                            {@code X-Forwarded-Proto} and {@code Forwarded} tell backends
    */
   record Settings(Context context, HttpClient client, UpstreamConnector connector, long obtainTimeoutMillis,
-      ResponseDeadlines responseDeadlines, boolean forwardedHeaders, boolean via, boolean countServerErrors, String scheme) {
+      ResponseDeadlines responseDeadlines, boolean forwardedHeaders, boolean via, boolean countServerErrors,
+      String scheme) {
   }
 
   private final HttpServerRequest request;
@@ -369,7 +370,7 @@ final class HttpExchange extends ResponseDeadlines.Waiting implements UpstreamCo
   @Override
   void responseTimedOut() {
     if (upstreamRequest != null && !finished) {
-      upstreamFailed(new TimeoutException("no response head"));
+      upstreamFailed(new TimeoutException(responding ? "the response stalled" : "no response head"));
     }
   }
 
@@ -432,7 +433,14 @@ final class HttpExchange extends ResponseDeadlines.Waiting implements UpstreamCo
         return;
       }
     }
-    response.drainHandler(v -> in.resume());
+    // The response timeout goes on for the body: the backend may not stall longer between two reads. A client too
+    // slow to take the body pauses the reads, and the timeout with them.
+    ResponseDeadlines deadlines = settings.responseDeadlines();
+    deadlines.start(this);
+    response.drainHandler(v -> {
+      in.resume();
+      deadlines.start(this);
+    });
     in.handler(chunk -> {
       bodyBytesOut += chunk.length();
       upstream.receivedFromBackend(chunk.length());
@@ -447,6 +455,9 @@ final class HttpExchange extends ResponseDeadlines.Waiting implements UpstreamCo
       response.write(chunk);
       if (response.writeQueueFull()) {
         in.pause();
+        deadlines.stop(this);
+      } else {
+        deadlines.start(this);
       }
     });
     in.exceptionHandler(this::upstreamFailed);
@@ -511,6 +522,14 @@ final class HttpExchange extends ResponseDeadlines.Waiting implements UpstreamCo
       if (log.isDebugEnabled()) {
         log.debug("{} {} {}: {} failed during the response: {}", clientAddress(), request.method(), request.uri(),
             upstream.backend(), cause.toString());
+      }
+      if (cause instanceof TimeoutException) {
+        // Ended first, so the failure the reset reports finds it over: a connection left halfway through a response
+        // cannot carry another request.
+        finish(cause, EndState.RESPONSE_TIMEOUT);
+        upstreamRequest.reset();
+        request.connection().close();
+        return;
       }
       request.connection().close();
       finish(cause, backendEnd(cause));

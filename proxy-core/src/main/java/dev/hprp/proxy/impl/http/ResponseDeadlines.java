@@ -5,11 +5,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The response timeout of one event loop's requests: a backend has the timeout from the dispatch of a request until
- * its response head arrives. Every request of the loop has the same timeout, so the order of dispatch is the order
- * of the deadlines: one intrusive list and at most one scheduled task per loop, instead of a timer set and cancelled
- * for each request (a shared map of timers and a priority queue each time, about 4 % of the proxy's CPU on keep-alive
- * traffic). The task wakes at the oldest deadline; one whose request had its head meanwhile finds nothing due and
- * sleeps until the next.
+ * its response head arrives, then from each read of the body to the next. Every request of the loop has the same
+ * timeout, so the order of (re)starts is the order of the deadlines: one intrusive list and at most one scheduled task per loop, instead of a Vert.x timer set and
+ * cancelled for each request (Vert.x's map of timers and Netty's queue of scheduled tasks each time: about 4 % of the
+ * samples in a profile of keep-alive traffic). The task wakes at the oldest deadline; one whose request had its head
+ * meanwhile finds nothing due and sleeps until the next.
  *
  * <p>Confined to the event loop it was made for, as are its entries.
  */
@@ -23,7 +23,7 @@ final class ResponseDeadlines {
     private boolean linked;
     private long deadlineNanos;
 
-    /** The response head did not arrive in time; it is off the list already. */
+    /** The response head, or the body's next bytes, did not arrive in time; it is off the list already. */
     abstract void responseTimedOut();
   }
 
