@@ -524,8 +524,8 @@ final class HttpExchange extends ResponseDeadlines.Waiting implements UpstreamCo
             upstream.backend(), cause.toString());
       }
       if (cause instanceof TimeoutException) {
-        // Ended first, so the failure the reset reports finds it over: a connection left halfway through a response
-        // cannot carry another request.
+        // Ended before the reset, so the failure the reset reports finds the exchange over: a connection left halfway
+        // through a response cannot carry another request.
         finish(cause, EndState.RESPONSE_TIMEOUT);
         upstreamRequest.reset();
         request.connection().close();
@@ -536,11 +536,9 @@ final class HttpExchange extends ResponseDeadlines.Waiting implements UpstreamCo
       return;
     }
     if (cause instanceof TimeoutException) {
-      HttpClientRequest silent = upstreamRequest;
-      upstreamRequest = null; // the failure its reset reports is not another one to answer
-      silent.reset();
       answer(504, "backend " + upstream.backend().id() + " sent no response within "
           + settings.responseDeadlines().timeoutMillis() + " ms", cause, EndState.RESPONSE_TIMEOUT);
+      upstreamRequest.reset(); // after the answer, as above
       return;
     }
     if (!bodyStreamed && isIdempotent(request.method())
