@@ -6,16 +6,16 @@ import java.util.concurrent.TimeUnit;
 /**
  * The response timeout of one event loop's requests: a backend has the timeout from the dispatch of a request until
  * its response head arrives, then from each read of the body to the next. Every request of the loop has the same
- * timeout, so the order of (re)starts is the order of the deadlines: one intrusive list and at most one scheduled task per loop, instead of a Vert.x timer set and
- * cancelled for each request (Vert.x's map of timers and Netty's queue of scheduled tasks each time: about 4 % of the
- * samples in a profile of keep-alive traffic). The task wakes at the oldest deadline; one whose request had its head
- * meanwhile finds nothing due and sleeps until the next.
+ * timeout, so the order of (re)starts is the order of the deadlines: one intrusive list and at most one scheduled
+ * task per loop, instead of a Vert.x timer set and cancelled for each request (Vert.x's map of timers and Netty's
+ * queue of scheduled tasks each time: about 4 % of the samples in a profile of keep-alive traffic). The task wakes at
+ * the oldest deadline; when that request has moved on meanwhile, it finds nothing due and sleeps until the next.
  *
  * <p>Confined to the event loop it was made for, as are its entries.
  */
 final class ResponseDeadlines {
 
-  /** A request that may wait for a response head; linked into at most one list at a time. */
+  /** A request that may wait for its response head or the next bytes of its body; in at most one list at a time. */
   abstract static class Waiting {
 
     private Waiting previous;
@@ -36,7 +36,7 @@ final class ResponseDeadlines {
 
   /**
    * @param loop          the event loop whose requests these are
-   * @param timeoutMillis how long a backend may take to answer with a response head; positive
+   * @param timeoutMillis how long a backend may take to answer with a response head, or stall in its body; positive
    */
   ResponseDeadlines(EventLoop loop, long timeoutMillis) {
     this.loop = loop;
