@@ -63,9 +63,12 @@ public final class AcceptGate {
   /**
    * Counts an accepted client connection and runs {@code start} (on the calling thread, at once) when it is within
    * the limit; otherwise holds it and runs {@code start} on its event loop once a connection closes. Call on the
-   * channel's event loop, in the tick it was accepted, with its auto-read off.
+   * channel's event loop, in the tick it was accepted, before anything is read from it; a connection held must not be
+   * read until started, so its auto-read is off, or turned off in the same tick when this returns false.
+   *
+   * @return true when {@code start} ran, false when the connection is held
    */
-  public void admit(Channel channel, Runnable start) {
+  public boolean admit(Channel channel, Runnable start) {
     Entry entry = new Entry(channel, start);
     boolean now;
     synchronized (this) {
@@ -90,6 +93,7 @@ public final class AcceptGate {
       log.debug("{}: accepted beyond the connection limit {} within one accept batch; held until a connection closes",
           channel.remoteAddress(), max);
     }
+    return now;
   }
 
   private void closed(Entry entry) {

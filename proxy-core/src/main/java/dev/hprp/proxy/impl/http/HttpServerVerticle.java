@@ -169,22 +169,26 @@ public final class HttpServerVerticle extends VerticleBase implements ProxyServe
       pipeline.replace(StrictRequestDecoder.VERTX_DECODER, StrictRequestDecoder.VERTX_DECODER,
           new StrictRequestDecoder(decoding));
     }
-    // Nothing is read until the connection limit lets it in and its PROXY header, if any, is read.
-    channel.config().setAutoRead(false);
+    // Nothing is read until the connection limit lets it in and its PROXY header, if any, is read. Auto-read is
+    // turned off only when one of them must wait: off and on again for every new connection cost a quarter more CPU
+    // per request on `close` on io_uring (benchmark/results/2026-11-30T1632Z-vm.md).
     Edge edge = connector.edge();
+    boolean proxyHeader = edge.readsProxyHeaderFrom(channel.remoteAddress());
+    if (proxyHeader) {
+      channel.config().setAutoRead(false);
+    }
     SslContext tls = edge.serverTls();
     if (tls != null) {
       // At the head: the decoder, the head timeout and the WebSocket tunnel all see decrypted bytes. A PROXY header
       // goes before it, as on the wire.
       pipeline.addFirst(TLS_HANDLER_NAME, tls.newHandler(channel.alloc()));
     }
-    // Beyond the limit (one accept batch's overshoot) it waits, unread, for a connection to close.
-    edge.acceptGate().admit(channel, () -> {
+    boolean startedNow = edge.acceptGate().admit(channel, () -> {
       if (http1) {
         // From the admission, as TCP mode's client timeout: a connection held at the limit is not timed meanwhile.
         HeadTimeout.install(pipeline, headTimeoutNanos, connector.connections());
       }
-      if (edge.readsProxyHeaderFrom(channel.remoteAddress())) {
+      if (proxyHeader) {
         ProxyHeaderReader.read(channel, (source, destination) -> {
           if (source != null) {
             channel.attr(PROXIED).set(new SocketAddress[] {source, destination});
@@ -192,9 +196,14 @@ public final class HttpServerVerticle extends VerticleBase implements ProxyServe
           channel.config().setAutoRead(true);
         });
       } else {
-        channel.config().setAutoRead(true);
+        channel.config().setAutoRead(true); // on already, unless it was held
       }
     });
+    if (!startedNow) {
+      // Beyond the limit (one accept batch's overshoot) it waits, unread, for a connection to close. Nothing was read
+      // yet: Vert.x reads nothing before this handler returns.
+      channel.config().setAutoRead(false);
+    }
   }
 
   /**
