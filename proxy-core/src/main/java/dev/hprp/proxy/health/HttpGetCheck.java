@@ -65,13 +65,9 @@ final class HttpGetCheck implements HealthCheck {
     HttpClient client = context.vertx().createHttpClient(options);
     Future<HttpClientRequest> connected = client.request(request);
     if (header != ProxyProtocolVersion.NONE || tls != null) {
-      connected = connected.compose(req -> {
-        // A failed handshake is the probe's result, logged by the monitor on a transition; without a handler Vert.x
-        // would log it as an error at every probe besides (its own TLS, failing the connect, did not).
-        req.connection().exceptionHandler(ignored -> { });
-        // Null addresses: the LOCAL/UNKNOWN header, for a connection of the proxy's own with no client behind it.
-        return UpstreamPreamble.begin(req, header, null, null, tls);
-      });
+      // Null addresses: the LOCAL/UNKNOWN header, for a connection of the proxy's own with no client behind it. A
+      // failed handshake is the probe's result, logged by the monitor on a transition, not at every probe.
+      connected = connected.compose(req -> UpstreamPreamble.begin(req, header, null, null, tls));
     }
     return connected
         .compose(req -> req.send())
