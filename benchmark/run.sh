@@ -12,7 +12,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 LIB="$HERE/lib"
 CONF="$HERE/conf"
 
-ALL_TARGETS="direct,hprp-tcp,hprp-tcp-base,hprp-tcp-pool,hprp-http,hprp-http-base,haproxy-tcp,haproxy-http,nginx-stream,nginx-http,go-http"
+ALL_TARGETS="direct,hprp-tcp,hprp-tcp-base,hprp-tcp-pool,hprp-http,hprp-http-base,haproxy-tcp,haproxy-http,nginx-stream,nginx-http,go-http,netty-http,netty-vertx-http"
 TCP_POOL_SIZE=32   # hprp-tcp-pool: idle connections opened in advance per backend (split over the event loops)
 ALL_PROFILES="c50,c256,close,bulk,idle"
 BULK_BYTES=$((10 * 1024 * 1024))
@@ -31,9 +31,13 @@ Options:
   --warmup D          wrk duration per profile before measuring, after each start (default 10s); a JVM target is
                       then warmed on in 5 s slices until its JIT threads use under 2 % of its CPU in a slice (at
                       most 60 s more per profile: accept/connect/close compiles slowly), so it is measured warm
-                      needs about 30 s of load on 2 busy cores before it stops compiling)
+                      (HPRP needs about 30 s of load on 2 busy cores before it stops compiling); then once more
+                      over the profiles, a slice each, until it settles on every one
   --targets LIST      comma-separated subset of: $ALL_TARGETS
-                      (default: all; a peer whose program is missing is skipped with a message)
+                      (default: all but the baseline's and the calibrations; a peer whose program is missing is
+                      skipped with a message). The calibrations netty-http and netty-vertx-http are not peers:
+                      lib/NettyHttpProxy.java on the jar's Netty, the bare Netty-codec shape of an HTTP proxy (DESIGN
+                      §4's second shape), with Netty's or with Vert.x's HttpClient on the backend side
   --profiles LIST     comma-separated subset of: $ALL_PROFILES (default: all)
                         c50    wrk -t4 -c50, keep-alive, small body (the seed's benchmark)
                         c256   wrk -t4 -c256, keep-alive, small body
@@ -107,7 +111,8 @@ fi
 # By default every target, the baseline build's only when one is given.
 DEFAULT_TARGETS=${ALL_TARGETS/,hprp-tcp-base/}
 DEFAULT_TARGETS=${DEFAULT_TARGETS/,hprp-http-base/}
-[[ -n $BASE_JAR ]] && DEFAULT_TARGETS=$ALL_TARGETS
+DEFAULT_TARGETS=${DEFAULT_TARGETS/,netty-http,netty-vertx-http/}
+[[ -n $BASE_JAR ]] && DEFAULT_TARGETS=${ALL_TARGETS/,netty-http,netty-vertx-http/}
 : "${ROUNDS:=3}" "${DURATION:=5s}" "${WARMUP:=10s}" "${TARGETS:=$DEFAULT_TARGETS}" "${PROFILES:=$ALL_PROFILES}"
 : "${CORES:=$(nproc)}" "${JAR:=$ROOT/proxy-launcher/target/hprp.jar}" "${OUT_DIR:=$HERE/results}"
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "--rounds: '$ROUNDS' (expected a whole number >= 1)"
@@ -370,6 +375,8 @@ for t in ${TARGETS//,/ }; do
       elif ! (cd "$HERE/go" && GOCACHE="$WORK/go-cache" GO111MODULE=off go build -o "$WORK/goproxy" goproxy.go) \
           >"$WORK/go-build.log" 2>&1; then skip "$t" "go build failed: see $WORK/go-build.log"
       else SELECTED+=("$t"); fi ;;
+    netty-http|netty-vertx-http)
+      if [[ -f $JAR ]]; then SELECTED+=("$t"); else skip "$t" "no jar at $JAR (its Netty runs lib/NettyHttpProxy.java)"; fi ;;
     haproxy-*) if have haproxy; then SELECTED+=("$t"); else skip "$t" "haproxy not installed (--install)"; fi ;;
     nginx-http) if have nginx; then SELECTED+=("$t"); else skip "$t" "nginx not installed (--install)"; fi ;;
     nginx-stream)
@@ -451,6 +458,13 @@ start_target() {   # start_target NAME LABEL -> sets TARGET_PID/TARGET_PORT, ret
     go-http)
       cmd=(env GOMAXPROCS="$CORES" "$WORK/goproxy" -listen "127.0.0.1:$PORT" -backends "$BACKENDS")
       TARGET_CMD[$t]="goproxy -listen 127.0.0.1:PORT -backends ... (go/goproxy.go, GOMAXPROCS=$CORES)" ;;
+    netty-http|netty-vertx-http)
+      # The JVM options bin/hprp gives HTTP mode, and its io_uring queue size for no connection limit, so that these
+      # and HPRP differ in their code only.
+      local side=netty; [[ $t == netty-vertx-http ]] && side=vertx
+      cmd=(java -XX:+UseSerialGC -Xms48m -Xmn32m -XX:MaxRAMPercentage=40 -Dio.netty.iouring.cqSize=65536
+        -cp "$JAR" "$LIB/NettyHttpProxy.java" "$PORT" "$CORES" "$BACKENDS" "$side")
+      TARGET_CMD[$t]="java (bin/hprp's HTTP-mode options) -cp hprp.jar lib/NettyHttpProxy.java PORT $CORES BACKENDS $side" ;;
     haproxy-tcp|haproxy-http)
       render "$CONF/$t.cfg.in" "$dir/haproxy.cfg" "$dir"
       haproxy -c -q -f "$dir/haproxy.cfg" >"$dir/check.log" 2>&1 || { log "$t: config rejected: $(cat "$dir/check.log")"; return 1; }
@@ -583,9 +597,9 @@ run_wrk() {   # run_wrk PHASE ROUND TARGET PROFILE SECONDS
 # A JVM is measured warm: after the fixed warm-up, slices of load follow while its JIT threads still take a visible
 # share of its CPU (the connection set-up path of the close profile compiles for 30 s and more on 2 busy cores).
 WARM_SLICE_S=5 WARM_EXTRA_MAX_S=60 WARM_JIT_SHARE=0.02
-warm_up() {   # warm_up ROUND TARGET PROFILE
+warm_up() {   # warm_up ROUND TARGET PROFILE SECONDS
   local r=$1 t=$2 p=$3 extra=0
-  run_wrk warmup "$r" "$t" "$p" "$WARM_S"
+  run_wrk warmup "$r" "$t" "$p" "$4"
   while [[ -n $LAST_JIT_CPU && -n $LAST_PROXY_CPU ]] && ((extra < WARM_EXTRA_MAX_S)) \
       && awk -v j="$LAST_JIT_CPU" -v c="$LAST_PROXY_CPU" -v s="$WARM_JIT_SHARE" 'BEGIN { exit !(j > s * c) }'; do
     run_wrk warmup "$r" "$t" "$p" "$WARM_SLICE_S"
@@ -685,7 +699,13 @@ for ((r = 1; r <= ROUNDS; r++)); do
         # The cold path first, as users feel it: the first seconds of new connections after start-up.
         [[ " ${LOAD_PROFS[*]} " == *" close "* ]] && run_wrk cold "$r" "$t" close "$COLD_S"
         if ((WARM_S > 0)); then
-          for p in "${LOAD_PROFS[@]}"; do warm_up "$r" "$t" "$p"; done
+          for p in "${LOAD_PROFS[@]}"; do warm_up "$r" "$t" "$p" "$WARM_S"; done
+          # Each profile's warm-up can send a JVM's compiler back to work on the paths of the profiles warmed before
+          # it (measured: about twice the CPU per request in such a window): once more over them, a slice each, until
+          # it settles on every one.
+          if [[ -n $LAST_JIT_CPU ]] && ((${#LOAD_PROFS[@]} > 1)); then
+            for p in "${LOAD_PROFS[@]}"; do warm_up "$r" "$t" "$p" "$WARM_SLICE_S"; done
+          fi
         fi
         for p in "${LOAD_PROFS[@]}"; do run_wrk measure "$r" "$t" "$p" "$DUR_S"; done
         stop_target

@@ -12,7 +12,7 @@ import statistics
 from collections import defaultdict
 
 TCP_PEERS = ("hprp-tcp", "hprp-tcp-base", "hprp-tcp-pool", "haproxy-tcp", "nginx-stream")
-HTTP_PEERS = ("hprp-http", "hprp-http-base", "haproxy-http", "nginx-http", "go-http")
+HTTP_PEERS = ("hprp-http", "hprp-http-base", "haproxy-http", "nginx-http", "go-http", "netty-http", "netty-vertx-http")
 ORDER = ("direct",) + TCP_PEERS + HTTP_PEERS
 PROFILE_TEXT = {
     "c50": "wrk -t4 -c50, keep-alive, small body (the seed's benchmark)",
@@ -213,6 +213,17 @@ def main():
                 f"{fmt(ng.peak_mib, 0, ' MiB')}; errors {h.errors} vs {ng.errors}. Issue 10's targets (req/s ≥ 1.0× "
                 f"nginx, CPU ≤ 1.3× nginx, req/s ≥ 3× Go): {'met' if met_rps else 'not met'}, "
                 f"{'met' if met_cpu else 'not met'}, {('met' if met_go else 'not met') if go else 'Go not measured'}.")
+    for pr in ("c50", "close"):
+        h, ng = stats.get(("hprp-http", pr)), stats.get(("nginx-http", pr))
+        for target, shape in (("netty-http", "Netty's codecs both sides"),
+                              ("netty-vertx-http", "Netty's server codec, Vert.x's HttpClient pool")):
+            n = stats.get((target, pr))
+            if n and ng:
+                summary.append(
+                    f"- **{pr}, calibration {target}** ({shape}; bare, lib/NettyHttpProxy.java): {fmt(n.rate_med)} "
+                    f"req/s, **{ratio(n.rate_med, ng.rate_med)}** nginx http's at **{ratio(n.cpu, ng.cpu)}** its CPU "
+                    f"per request"
+                    f"{f'; HPRP HTTP: {ratio(h.rate_med, n.rate_med)} its req/s at {ratio(h.cpu, n.cpu)} its CPU' if h else ''}.")
     for (mode, current, base), pr in ((m, p) for m in (("TCP", "hprp-tcp", "hprp-tcp-base"),
                                                         ("HTTP", "hprp-http", "hprp-http-base"))
                                        for p in ("c50", "c256", "close", "bulk")):
