@@ -63,10 +63,14 @@ final class HttpGetCheck implements HealthCheck {
         .map(tlsOptions -> tlsHandlers(tlsOptions, backend, timeoutMillis)).orElse(null);
     ProxyProtocolVersion header = context.proxyProtocol();
     HttpClient client = context.vertx().createHttpClient(options);
-    Future<HttpClientRequest> connected = client.request(request);
+    Future<HttpClientRequest> connected = client.request(request).map(req -> {
+      // A failure is the probe's result, logged by the monitor on a transition; without a handler Vert.x would log a
+      // reset or a failed handshake as an error at every probe besides.
+      req.connection().exceptionHandler(ignored -> { });
+      return req;
+    });
     if (header != ProxyProtocolVersion.NONE || tls != null) {
-      // Null addresses: the LOCAL/UNKNOWN header, for a connection of the proxy's own with no client behind it. A
-      // failed handshake is the probe's result, logged by the monitor on a transition, not at every probe.
+      // Null addresses: the LOCAL/UNKNOWN header, for a connection of the proxy's own with no client behind it.
       connected = connected.compose(req -> UpstreamPreamble.begin(req, header, null, null, tls));
     }
     return connected

@@ -9,6 +9,13 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.junit5.VertxExtension;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -92,6 +99,33 @@ class HealthChecksIT {
   @Test
   void tcpConnectIsHealthyWhenAConnectionOpens() {
     probe(HealthCheck.tcpConnect(), http).await();
+  }
+
+  @Test
+  void httpGetFailsOnAResetAndLeavesTheLoggingToTheMonitor() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Thread resetter = new Thread(() -> {
+        try (Socket socket = server.accept()) {
+          socket.getInputStream().read(new byte[4096]); // the probe's request
+          socket.setSoLinger(true, 0); // closed with a reset
+        } catch (IOException ignored) {
+          // the probe's failure is what the test looks at
+        }
+      });
+      resetter.start();
+      // The test logger (slf4j-simple) writes to whatever System.err is when it logs.
+      PrintStream stderr = System.err;
+      ByteArrayOutputStream logged = new ByteArrayOutputStream();
+      System.setErr(new PrintStream(logged, true, StandardCharsets.UTF_8));
+      try {
+        assertThatThrownBy(() -> probe(HealthCheck.httpGet("/health"), new Backend("127.0.0.1", server.getLocalPort()))
+            .await()).isNotNull();
+      } finally {
+        System.setErr(stderr);
+      }
+      resetter.join(5_000);
+      assertThat(logged.toString(StandardCharsets.UTF_8)).doesNotContain("ERROR");
+    }
   }
 
   @Test
