@@ -71,7 +71,13 @@ public final class Main {
       throws InterruptedException {
     // SIGHUP reloads the config file, as for HAProxy and nginx (the JVM would otherwise exit on it); on its own
     // thread, so that a reload never holds up the drain.
-    Signal.handle(new Signal("HUP"), hangUp -> running.reload());
+    SignalHandler before = Signal.handle(new Signal("HUP"), hangUp -> running.reload());
+    if (before == SignalHandler.SIG_IGN && running.reloadable()) {
+      // Ignored since before the JVM started (nohup, or a parent ignoring it): the JVM then leaves it ignored, and
+      // kill -HUP would do nothing without a word.
+      err.println("hprp: SIGHUP is ignored in this process (started with nohup?), so kill -HUP will not reload the "
+          + "config file: use POST /reload on the admin endpoint, or start hprp without nohup");
+    }
     BlockingQueue<Signal> received = new LinkedBlockingQueue<>();
     AtomicBoolean signalled = new AtomicBoolean();
     SignalHandler handler = signal -> {

@@ -67,6 +67,11 @@ final class RunningProxy {
     return current.reload();
   }
 
+  /** Whether {@link #reload()} has a config file to read. */
+  boolean reloadable() {
+    return reloader != null;
+  }
+
   ReverseProxy proxy() {
     return proxy;
   }

@@ -26,6 +26,8 @@ final class LauncherProcess implements AutoCloseable {
   static final Path JAR = Path.of("target", "hprp.jar");
   /** The signal number of SIGINT (Ctrl-C) on Linux. */
   static final int SIGINT = 2;
+  /** The signal number of SIGHUP on Linux. */
+  static final int SIGHUP = 1;
   private static final Pattern LISTENING = Pattern.compile("listening on [^ ]*:(\\d+),");
   private static final Pattern ADMIN = Pattern.compile("admin on http://[^ ]*:(\\d+)");
 
@@ -43,12 +45,18 @@ final class LauncherProcess implements AutoCloseable {
 
   /**
    * Starts {@code java -jar target/hprp.jar args} with the java that runs this test. A process started in the
-   * background by a shell without job control ignores SIGINT, and its children inherit that, the JVM included (it
-   * leaves an ignored SIGINT alone); such a JVM running this starts the launcher through {@code env
-   * --default-signal=INT} (GNU coreutils 8.31 and later), so that Ctrl-C reaches it as it would from a terminal.
+   * background by a shell without job control ignores SIGINT, one started with {@code nohup} SIGHUP, and their
+   * children inherit that, the JVM included (it leaves an ignored SIGINT or SIGHUP alone); such a JVM running this
+   * starts the launcher through {@code env --default-signal=INT,HUP} (GNU coreutils 8.31 and later), so that the
+   * signals reach it as they would from a terminal.
    */
   static LauncherProcess start(String... args) throws IOException {
-    return start(List.of(), args);
+    return start(List.of(), true, args);
+  }
+
+  /** Starts it as a user's {@code nohup hprp ...} would: with SIGHUP ignored, through {@code sh}'s {@code trap}. */
+  static LauncherProcess startIgnoringHangUp(String... args) throws IOException {
+    return start(List.of("sh", "-c", "trap '' HUP && exec \"$@\"", "sh"), false, args);
   }
 
   /**
@@ -56,16 +64,25 @@ final class LauncherProcess implements AutoCloseable {
    * {@code sh}; lowering the limit needs no privilege).
    */
   static LauncherProcess startWithOpenFileLimit(int openFiles, String... args) throws IOException {
-    return start(List.of("sh", "-c", "ulimit -n " + openFiles + " && exec \"$@\"", "sh"), args);
+    return start(List.of("sh", "-c", "ulimit -n " + openFiles + " && exec \"$@\"", "sh"), true, args);
   }
 
-  private static LauncherProcess start(List<String> prefix, String... args) throws IOException {
+  private static LauncherProcess start(List<String> prefix, boolean hangUpAsFromATerminal, String... args)
+      throws IOException {
     if (!Files.isRegularFile(JAR)) {
       throw new IllegalStateException(JAR.toAbsolutePath() + " missing: run through mvn verify (package first)");
     }
     List<String> command = new ArrayList<>(prefix);
-    if (ignoresSignal(ProcessHandle.current().pid(), SIGINT)) {
-      command.addAll(List.of("env", "--default-signal=INT"));
+    long self = ProcessHandle.current().pid();
+    List<String> reset = new ArrayList<>();
+    if (ignoresSignal(self, SIGINT)) {
+      reset.add("INT");
+    }
+    if (hangUpAsFromATerminal && ignoresSignal(self, SIGHUP)) {
+      reset.add("HUP");
+    }
+    if (!reset.isEmpty()) {
+      command.addAll(List.of("env", "--default-signal=" + String.join(",", reset)));
     }
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.add("-jar");

@@ -55,7 +55,7 @@ class LauncherReloadIT {
       await("the reload logged").atMost(Duration.ofSeconds(30))
           .until(() -> hprp.output().contains("reloaded " + config));
       assertThat(hprp.output()).contains("reloaded " + config + ": backends " + second.backend()
-          + "; changed but kept until a restart: event-loops");
+          + "; changed but kept until a restart: event-loops").doesNotContain("SIGHUP is ignored");
 
       assertThat(Clients.exchange(vertx, client, port, Buffer.buffer("hi")).await(20, TimeUnit.SECONDS))
           .hasToString("second");
@@ -79,6 +79,24 @@ class LauncherReloadIT {
       // The clients are closed: the drain that SIGTERM starts finishes at once, and the exit says so.
       assertThat(hprp.stop(30, TimeUnit.SECONDS)).as("exit code; output:%n%s", hprp.output()).isZero();
       client.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void startedWithSighupIgnoredItSaysThatKillHupWillNotReloadAndHowToReload() throws Exception {
+    Vertx vertx = nativeVertx.get();
+    TestBackend backend = TestBackend.named(vertx, "only").await();
+    Path config = dir.resolve("hprp.yaml");
+    Files.writeString(config, "host: 127.0.0.1\nport: 0\nhealth-check: none\nbackends:\n  - " + backend.backend()
+        + "\n");
+
+    try (LauncherProcess hprp = LauncherProcess.startIgnoringHangUp("--config", config.toString())) {
+      hprp.awaitPort(60, TimeUnit.SECONDS);
+      await("the warning").atMost(Duration.ofSeconds(30)).until(() -> hprp.output().contains("SIGHUP is ignored"));
+      assertThat(hprp.output()).contains("hprp: SIGHUP is ignored in this process (started with nohup?), so kill -HUP "
+          + "will not reload the config file: use POST /reload on the admin endpoint, or start hprp without nohup");
+      assertThat(hprp.stop(30, TimeUnit.SECONDS)).as("exit code; output:%n%s", hprp.output()).isZero();
     }
   }
 }
