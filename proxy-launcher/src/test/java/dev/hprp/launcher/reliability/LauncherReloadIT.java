@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * SIGHUP reloads the config file of the launcher process: a new backend list takes the new connections while a
  * connection relayed to a backend that left goes on (drained, not dropped); a restart-only change is reported and
- * kept; a file that does not validate is refused with its line and key, and the proxy serves on as before.
+ * kept; a file that does not validate is refused with its line and key, and the proxy serves on as before. Started
+ * with SIGHUP ignored (as under {@code nohup}), it says that the signal will not reload.
  */
 class LauncherReloadIT {
 
