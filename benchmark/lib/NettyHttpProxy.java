@@ -106,7 +106,7 @@ public final class NettyHttpProxy {
             : EpollServerSocketChannel.class;
         Class<? extends SocketChannel> channel = uring ? IoUringSocketChannel.class : EpollSocketChannel.class;
         EventLoopGroup group;
-        Supplier<ChannelInboundHandlerAdapter> fronts;
+        Supplier<ClientSide> fronts;
         if (vertxClient) {
             // Vert.x's event loops, so that its client's pool and this server share them, as in HPRP.
             VertxInternal vertx = (VertxInternal) Vertx.builder().with(new VertxOptions().setEventLoopPoolSize(loops))
