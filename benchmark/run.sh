@@ -12,7 +12,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 LIB="$HERE/lib"
 CONF="$HERE/conf"
 
-ALL_TARGETS="direct,hprp-tcp,hprp-tcp-base,hprp-tcp-pool,hprp-http,hprp-http-base,haproxy-tcp,haproxy-http,nginx-stream,nginx-http,go-http,netty-http,netty-vertx-http"
+ALL_TARGETS="direct,hprp-tcp,hprp-tcp-base,hprp-tcp-pool,hprp-http,hprp-http-base,haproxy-tcp,haproxy-http,nginx-stream,nginx-http,go-http,netty-http,netty-vertx-http,netty-vpool-http"
 TCP_POOL_SIZE=32   # hprp-tcp-pool: idle connections opened in advance per backend (split over the event loops)
 ALL_PROFILES="c50,c256,close,bulk,idle"
 BULK_BYTES=$((10 * 1024 * 1024))
@@ -35,9 +35,10 @@ Options:
                       over the profiles, a slice each, until it settles on every one
   --targets LIST      comma-separated subset of: $ALL_TARGETS
                       (default: all but the baseline's and the calibrations; a peer whose program is missing is
-                      skipped with a message). The calibrations netty-http and netty-vertx-http are not peers:
-                      lib/NettyHttpProxy.java on the jar's Netty, the bare Netty-codec shape of an HTTP proxy (DESIGN
-                      §4's second shape), with Netty's or with Vert.x's HttpClient on the backend side
+                      skipped with a message). The calibrations netty-http, netty-vertx-http and netty-vpool-http
+                      are not peers: lib/NettyHttpProxy.java on the jar's Netty, the bare Netty-codec shape of an
+                      HTTP proxy (DESIGN §4's second shape), with a pool of its own, Vert.x's HttpClient, or Netty's
+                      client codec on Vert.x's ConnectionPool on the backend side
   --profiles LIST     comma-separated subset of: $ALL_PROFILES (default: all)
                         c50    wrk -t4 -c50, keep-alive, small body (the seed's benchmark)
                         c256   wrk -t4 -c256, keep-alive, small body
@@ -111,8 +112,8 @@ fi
 # By default every target, the baseline build's only when one is given.
 DEFAULT_TARGETS=${ALL_TARGETS/,hprp-tcp-base/}
 DEFAULT_TARGETS=${DEFAULT_TARGETS/,hprp-http-base/}
-DEFAULT_TARGETS=${DEFAULT_TARGETS/,netty-http,netty-vertx-http/}
-[[ -n $BASE_JAR ]] && DEFAULT_TARGETS=${ALL_TARGETS/,netty-http,netty-vertx-http/}
+DEFAULT_TARGETS=${DEFAULT_TARGETS/,netty-http,netty-vertx-http,netty-vpool-http/}
+[[ -n $BASE_JAR ]] && DEFAULT_TARGETS=${ALL_TARGETS/,netty-http,netty-vertx-http,netty-vpool-http/}
 : "${ROUNDS:=3}" "${DURATION:=5s}" "${WARMUP:=10s}" "${TARGETS:=$DEFAULT_TARGETS}" "${PROFILES:=$ALL_PROFILES}"
 : "${CORES:=$(nproc)}" "${JAR:=$ROOT/proxy-launcher/target/hprp.jar}" "${OUT_DIR:=$HERE/results}"
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "--rounds: '$ROUNDS' (expected a whole number >= 1)"
@@ -375,7 +376,7 @@ for t in ${TARGETS//,/ }; do
       elif ! (cd "$HERE/go" && GOCACHE="$WORK/go-cache" GO111MODULE=off go build -o "$WORK/goproxy" goproxy.go) \
           >"$WORK/go-build.log" 2>&1; then skip "$t" "go build failed: see $WORK/go-build.log"
       else SELECTED+=("$t"); fi ;;
-    netty-http|netty-vertx-http)
+    netty-http|netty-vertx-http|netty-vpool-http)
       if [[ -f $JAR ]]; then SELECTED+=("$t"); else skip "$t" "no jar at $JAR (its Netty runs lib/NettyHttpProxy.java)"; fi ;;
     haproxy-*) if have haproxy; then SELECTED+=("$t"); else skip "$t" "haproxy not installed (--install)"; fi ;;
     nginx-http) if have nginx; then SELECTED+=("$t"); else skip "$t" "nginx not installed (--install)"; fi ;;
@@ -458,10 +459,11 @@ start_target() {   # start_target NAME LABEL -> sets TARGET_PID/TARGET_PORT, ret
     go-http)
       cmd=(env GOMAXPROCS="$CORES" "$WORK/goproxy" -listen "127.0.0.1:$PORT" -backends "$BACKENDS")
       TARGET_CMD[$t]="goproxy -listen 127.0.0.1:PORT -backends ... (go/goproxy.go, GOMAXPROCS=$CORES)" ;;
-    netty-http|netty-vertx-http)
+    netty-http|netty-vertx-http|netty-vpool-http)
       # The JVM options bin/hprp gives HTTP mode, and its io_uring queue size for no connection limit, so that these
       # and HPRP differ in their code only.
-      local side=netty; [[ $t == netty-vertx-http ]] && side=vertx
+      local side=netty
+      case $t in netty-vertx-http) side=vertx ;; netty-vpool-http) side=vertx-pool ;; esac
       cmd=(java -XX:+UseSerialGC -Xms48m -Xmn32m -XX:MaxRAMPercentage=40 -Dio.netty.iouring.cqSize=65536
         -cp "$JAR" "$LIB/NettyHttpProxy.java" "$PORT" "$CORES" "$BACKENDS" "$side")
       TARGET_CMD[$t]="java (bin/hprp's HTTP-mode options) -cp hprp.jar lib/NettyHttpProxy.java PORT $CORES BACKENDS $side" ;;

@@ -38,6 +38,8 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.FastThreadLocal;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
@@ -50,6 +52,10 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.internal.pool.ConnectResult;
+import io.vertx.core.internal.pool.ConnectionPool;
+import io.vertx.core.internal.pool.Lease;
+import io.vertx.core.internal.pool.PoolConnector;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.transport.Transport;
 
@@ -57,10 +63,12 @@ import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 
 /**
- * The calibration targets {@code netty-http} and {@code netty-vertx-http} of {@code benchmark/run.sh}: DESIGN §4's
+ * The calibration targets {@code netty-http}, {@code netty-vertx-http} and {@code netty-vpool-http} of
+ * {@code benchmark/run.sh}: DESIGN §4's
  * second shape for HTTP mode, bare, measured before anyone builds it into HPRP (whose HTTP mode is Vert.x's
  * {@code HttpServer} and {@code HttpClient} pool, as issue 10 asks). Netty's HTTP server codec on the client's side,
  * each request taken as Netty's own {@code HttpRequest}/{@code HttpContent} objects and sent, round-robin, to a
@@ -71,23 +79,26 @@ import java.util.function.Supplier;
  *   <li>{@code vertx}: Vert.x's {@code HttpClient} and its pool on the backend side (one client per event loop, used
  *       from a context on that loop, as HPRP does), the objects re-wrapped each way: the middle step that keeps
  *       Vert.x's pool.</li>
+ *   <li>{@code vertx-pool}: Netty's HTTP client codec as for {@code netty}, its connections held by Vert.x's own
+ *       connection pool ({@code io.vertx.core.internal.pool.ConnectionPool}, the one under its {@code HttpClient}), one
+ *       per event loop and backend: Vert.x's pool without its HTTP client.</li>
  * </ul>
  *
  * <p>Not HPRP and not part of the build: none of HPRP's limits, health, retries, forwarded headers, timeouts,
  * WebSocket or pipelining (a client sends its next request after the response, as wrk does). What it does do is
  * the work every HTTP proxy must: parse and re-encode both heads, drop {@code Connection}, reuse backend connections,
  * stream bodies without aggregating them, close the client's connection after a {@code Connection: close} request;
- * the {@code netty} side also stops reading from one side while the other is not writable.
+ * the {@code netty} and {@code vertx-pool} sides also stop reading from one side while the other is not writable.
  *
  * <p>Run by run.sh in source-file mode on the Netty and Vert.x of the HPRP jar, with HPRP's JVM options:
- * {@code java -cp hprp.jar NettyHttpProxy.java PORT EVENT_LOOPS HOST:PORT,HOST:PORT,... netty|vertx}. Transport:
- * io_uring, else epoll, as HPRP picks; the event loops accept and serve alike.
+ * {@code java -cp hprp.jar NettyHttpProxy.java PORT EVENT_LOOPS HOST:PORT,HOST:PORT,... netty|vertx|vertx-pool}.
+ * Transport: io_uring, else epoll, as HPRP picks; the event loops accept and serve alike.
  */
 public final class NettyHttpProxy {
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 4 || !args[3].matches("netty|vertx")) {
-            System.err.println("usage: NettyHttpProxy PORT EVENT_LOOPS HOST:PORT,HOST:PORT,... netty|vertx");
+        if (args.length != 4 || !args[3].matches("netty|vertx|vertx-pool")) {
+            System.err.println("usage: NettyHttpProxy PORT EVENT_LOOPS HOST:PORT,HOST:PORT,... netty|vertx|vertx-pool");
             System.exit(2);
         }
         int port = Integer.parseInt(args[0]);
@@ -97,7 +108,7 @@ public final class NettyHttpProxy {
             int colon = b.lastIndexOf(':');
             backends.add(new InetSocketAddress(b.substring(0, colon), Integer.parseInt(b.substring(colon + 1))));
         }
-        boolean vertxClient = args[3].equals("vertx");
+        String side = args[3];
         boolean uring = IoUring.isAvailable();
         if (!uring && !Epoll.isAvailable()) {
             throw new IllegalStateException("neither io_uring nor epoll here", Epoll.unavailabilityCause());
@@ -107,25 +118,30 @@ public final class NettyHttpProxy {
         Class<? extends SocketChannel> channel = uring ? IoUringSocketChannel.class : EpollSocketChannel.class;
         EventLoopGroup group;
         Supplier<ClientSide> fronts;
-        if (vertxClient) {
-            // Vert.x's event loops, so that its client's pool and this server share them, as in HPRP.
+        Bootstrap upstream = new Bootstrap().channel(channel).option(ChannelOption.TCP_NODELAY, true)
+            .handler(new ChannelInitializer<Channel>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    ch.pipeline().addLast(new HttpClientCodec(), new Back());
+                }
+            });
+        if (side.equals("netty")) {
+            group = new MultiThreadIoEventLoopGroup(loops, uring ? IoUringIoHandler.newFactory()
+                : EpollIoHandler.newFactory());
+            Pools pools = new Pools(backends, upstream);
+            fronts = () -> new Front(pools);
+        } else {
+            // Vert.x's event loops, so that its pool and this server share them, as in HPRP.
             VertxInternal vertx = (VertxInternal) Vertx.builder().with(new VertxOptions().setEventLoopPoolSize(loops))
                 .withTransport(uring ? Transport.IO_URING : Transport.EPOLL).build();
             group = vertx.nettyEventLoopGroup();
-            VertxClients clients = new VertxClients(vertx, backends);
-            fronts = () -> new VertxFront(clients);
-        } else {
-            group = new MultiThreadIoEventLoopGroup(loops, uring ? IoUringIoHandler.newFactory()
-                : EpollIoHandler.newFactory());
-            Bootstrap upstream = new Bootstrap().channel(channel).option(ChannelOption.TCP_NODELAY, true)
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new HttpClientCodec(), new Back());
-                    }
-                });
-            Pools pools = new Pools(backends, upstream);
-            fronts = () -> new Front(pools);
+            if (side.equals("vertx")) {
+                VertxClients clients = new VertxClients(vertx, backends);
+                fronts = () -> new VertxFront(clients);
+            } else {
+                VertxPools pools = new VertxPools(vertx, backends, upstream);
+                fronts = () -> new Front(pools);
+            }
         }
         new ServerBootstrap().group(group).channel(serverChannel)
             .option(ChannelOption.SO_BACKLOG, 4096)
@@ -137,9 +153,8 @@ public final class NettyHttpProxy {
                 }
             })
             .bind("127.0.0.1", port).sync();
-        System.out.println("netty-http listening on 127.0.0.1:" + port + ", backend side "
-            + (vertxClient ? "Vert.x HttpClient" : "Netty") + ", transport " + (uring ? "io_uring" : "epoll") + ", "
-            + loops + " event loop(s)");
+        System.out.println("netty-http listening on 127.0.0.1:" + port + ", backend side " + side + ", transport "
+            + (uring ? "io_uring" : "epoll") + ", " + loops + " event loop(s)");
     }
 
     /**
@@ -313,8 +328,17 @@ public final class NettyHttpProxy {
         }
     }
 
+    /** Where {@link Front} gets its backend connections: the next backend's, round-robin per event loop. */
+    private interface Upstreams {
+        /** Hands {@code then} an open connection to the next backend, or why there is none; on {@code loop}. */
+        void acquire(EventLoop loop, BiConsumer<Channel, Throwable> then);
+
+        /** Takes back a connection whose response has ended, to be reused. */
+        void release(Channel channel);
+    }
+
     /** Idle keep-alive backend connections, per event loop and backend; the round-robin position per event loop. */
-    private static final class Pools {
+    private static final class Pools implements Upstreams {
         private final List<InetSocketAddress> backends;
         private final Bootstrap upstream;
         private final FastThreadLocal<Pool> perLoop = new FastThreadLocal<>() {
@@ -329,25 +353,110 @@ public final class NettyHttpProxy {
             this.upstream = upstream;
         }
 
-        /** An open idle connection to the next backend, or a new one; on the client's event loop. */
-        ChannelFuture acquire(EventLoop loop) {
+        /** An open idle connection to the next backend, else a new one. */
+        @Override
+        public void acquire(EventLoop loop, BiConsumer<Channel, Throwable> then) {
             Pool pool = perLoop.get();
             int b = pool.next++ % backends.size();
             ArrayDeque<Channel> idle = pool.idle[b];
             Channel ch;
             while ((ch = idle.pollLast()) != null) {
                 if (ch.isActive()) {
-                    return ch.newSucceededFuture();
+                    then.accept(ch, null);
+                    return;
                 }
             }
             ChannelFuture connect = upstream.clone(loop).connect(backends.get(b));
             connect.channel().closeFuture().addListener(f -> pool.idle[b].remove(connect.channel()));
             connect.channel().attr(Back.POOL_INDEX).set(b);
-            return connect;
+            connect.addListener(f -> then.accept(f.isSuccess() ? connect.channel() : null, f.cause()));
         }
 
-        void release(Channel ch) {
+        @Override
+        public void release(Channel ch) {
             perLoop.get().idle[ch.attr(Back.POOL_INDEX).get()].addLast(ch);
+        }
+    }
+
+    /**
+     * Vert.x's own connection pool ({@code ConnectionPool}, the one under its {@code HttpClient}) of Netty channels:
+     * one per event loop and backend, used from a context of Vert.x's on that loop, at most 64 connections each.
+     */
+    private static final class VertxPools implements Upstreams {
+        private static final AttributeKey<Lease<Channel>> LEASE = AttributeKey.valueOf("lease");
+        private final VertxInternal vertx;
+        private final List<InetSocketAddress> backends;
+        private final Bootstrap upstream;
+        private final FastThreadLocal<LoopPools> perLoop = new FastThreadLocal<>();
+
+        VertxPools(VertxInternal vertx, List<InetSocketAddress> backends, Bootstrap upstream) {
+            this.vertx = vertx;
+            this.backends = backends;
+            this.upstream = upstream;
+        }
+
+        @Override
+        public void acquire(EventLoop loop, BiConsumer<Channel, Throwable> then) {
+            LoopPools mine = perLoop.get();
+            if (mine == null) {
+                mine = new LoopPools(vertx.contextBuilder().withEventLoop(loop).build());
+                perLoop.set(mine);
+            }
+            ConnectionPool<Channel> pool = mine.pools[mine.next++ % backends.size()];
+            pool.acquire(mine.context, 0, (lease, failure) -> {
+                if (failure != null) {
+                    then.accept(null, failure);
+                    return;
+                }
+                Channel ch = lease.get();
+                ch.attr(LEASE).set(lease);
+                then.accept(ch, null);
+            });
+        }
+
+        @Override
+        public void release(Channel channel) {
+            channel.attr(LEASE).getAndSet(null).recycle();
+        }
+
+        private final class LoopPools {
+            final ContextInternal context;
+            final ConnectionPool<Channel>[] pools;
+            int next;
+
+            @SuppressWarnings({"unchecked", "rawtypes"}) // an array of a generic type
+            LoopPools(ContextInternal context) {
+                this.context = context;
+                pools = new ConnectionPool[backends.size()];
+                for (int i = 0; i < pools.length; i++) {
+                    pools[i] = ConnectionPool.pool(connector(backends.get(i)), new int[] {64});
+                }
+            }
+        }
+
+        /** Connects for the pool on its context's event loop; a connection that closes leaves the pool. */
+        private PoolConnector<Channel> connector(InetSocketAddress backend) {
+            return new PoolConnector<>() {
+                @Override
+                public Future<ConnectResult<Channel>> connect(ContextInternal context, Listener listener) {
+                    Promise<ConnectResult<Channel>> done = context.promise();
+                    ChannelFuture connect = upstream.clone(context.nettyEventLoop()).connect(backend);
+                    connect.addListener(f -> {
+                        if (f.isSuccess()) {
+                            connect.channel().closeFuture().addListener(closed -> listener.onRemove());
+                            done.complete(new ConnectResult<>(connect.channel(), 1, 0));
+                        } else {
+                            done.fail(f.cause());
+                        }
+                    });
+                    return done.future();
+                }
+
+                @Override
+                public boolean isValid(Channel channel) {
+                    return channel.isActive();
+                }
+            };
         }
     }
 
@@ -366,12 +475,12 @@ public final class NettyHttpProxy {
 
     /** The client's side: one request at a time, forwarded to the backend connection it was given. */
     private static final class Front extends ClientSide {
-        private final Pools pools;
+        private final Upstreams pools;
         private Channel backend;
         /** Request objects read before the backend connection was ready. */
         private List<Object> waiting;
 
-        Front(Pools pools) {
+        Front(Upstreams pools) {
             this.pools = pools;
         }
 
@@ -381,12 +490,7 @@ public final class NettyHttpProxy {
                 begin(request);
                 request.setProtocolVersion(HttpVersion.HTTP_1_1);
                 waiting = new ArrayList<>(2);
-                ChannelFuture acquired = pools.acquire(ctx.channel().eventLoop());
-                if (acquired.isDone()) {
-                    connected(acquired);
-                } else {
-                    acquired.addListener((ChannelFutureListener) this::connected);
-                }
+                pools.acquire(ctx.channel().eventLoop(), this::connected);
             }
             if (backend != null) {
                 backend.write(msg);
@@ -397,14 +501,14 @@ public final class NettyHttpProxy {
             }
         }
 
-        private void connected(ChannelFuture f) {
-            if (!f.isSuccess()) {
+        private void connected(Channel channel, Throwable failure) {
+            if (failure != null) {
                 waiting.forEach(ReferenceCountUtil::release);
                 waiting = null;
                 badGateway();
                 return;
             }
-            backend = f.channel();
+            backend = channel;
             backend.pipeline().get(Back.class).front = this;
             for (Object m : waiting) {
                 backend.write(m);

@@ -12,7 +12,8 @@ import statistics
 from collections import defaultdict
 
 TCP_PEERS = ("hprp-tcp", "hprp-tcp-base", "hprp-tcp-pool", "haproxy-tcp", "nginx-stream")
-HTTP_PEERS = ("hprp-http", "hprp-http-base", "haproxy-http", "nginx-http", "go-http", "netty-http", "netty-vertx-http")
+HTTP_PEERS = ("hprp-http", "hprp-http-base", "haproxy-http", "nginx-http", "go-http", "netty-http", "netty-vertx-http",
+              "netty-vpool-http")
 ORDER = ("direct",) + TCP_PEERS + HTTP_PEERS
 PROFILE_TEXT = {
     "c50": "wrk -t4 -c50, keep-alive, small body (the seed's benchmark)",
@@ -216,7 +217,8 @@ def main():
     for pr in ("c50", "close"):
         h, ng = stats.get(("hprp-http", pr)), stats.get(("nginx-http", pr))
         for target, shape in (("netty-http", "Netty's codecs both sides"),
-                              ("netty-vertx-http", "Netty's server codec, Vert.x's HttpClient pool")):
+                              ("netty-vertx-http", "Netty's server codec, Vert.x's HttpClient pool"),
+                              ("netty-vpool-http", "Netty's codecs both sides, Vert.x's ConnectionPool")):
             n = stats.get((target, pr))
             if n and ng:
                 summary.append(
