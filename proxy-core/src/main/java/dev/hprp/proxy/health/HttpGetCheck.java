@@ -62,13 +62,12 @@ final class HttpGetCheck implements HealthCheck {
     Function<ByteBufAllocator, SslHandler> tls = context.backendTls()
         .map(tlsOptions -> tlsHandlers(tlsOptions, backend, timeoutMillis)).orElse(null);
     ProxyProtocolVersion header = context.proxyProtocol();
-    HttpClient client = context.vertx().createHttpClient(options);
-    Future<HttpClientRequest> connected = client.request(request).map(req -> {
-      // A failure is the probe's result, logged by the monitor on a transition; without a handler Vert.x would log a
-      // reset or a failed handshake as an error at every probe besides.
-      req.connection().exceptionHandler(ignored -> { });
-      return req;
-    });
+    HttpClient client = context.vertx().httpClientBuilder().with(options)
+        // A failure is the probe's result, logged by the monitor on a transition; without a handler Vert.x would log a
+        // reset or a failed handshake as an error at every probe besides.
+        .withConnectHandler(connection -> connection.exceptionHandler(ignored -> { }))
+        .build();
+    Future<HttpClientRequest> connected = client.request(request);
     if (header != ProxyProtocolVersion.NONE || tls != null) {
       // Null addresses: the LOCAL/UNKNOWN header, for a connection of the proxy's own with no client behind it.
       connected = connected.compose(req -> UpstreamPreamble.begin(req, header, null, null, tls));

@@ -5,17 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hprp.proxy.Backend;
 import dev.hprp.proxy.testing.Ports;
+import dev.hprp.proxy.testing.StandardError;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.junit5.VertxExtension;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -113,18 +111,11 @@ class HealthChecksIT {
         }
       });
       resetter.start();
-      // The test logger (slf4j-simple) writes to whatever System.err is when it logs.
-      PrintStream stderr = System.err;
-      ByteArrayOutputStream logged = new ByteArrayOutputStream();
-      System.setErr(new PrintStream(logged, true, StandardCharsets.UTF_8));
-      try {
-        assertThatThrownBy(() -> probe(HealthCheck.httpGet("/health"), new Backend("127.0.0.1", server.getLocalPort()))
-            .await()).isNotNull();
-      } finally {
-        System.setErr(stderr);
-      }
+      String logged = StandardError.capturedWhile(() ->
+          assertThatThrownBy(() -> probe(HealthCheck.httpGet("/health"), new Backend("127.0.0.1", server.getLocalPort()))
+              .await()).isNotNull());
       resetter.join(5_000);
-      assertThat(logged.toString(StandardCharsets.UTF_8)).doesNotContain("ERROR");
+      assertThat(logged).doesNotContain("ERROR");
     }
   }
 

@@ -107,6 +107,9 @@ public final class HttpServerVerticle extends VerticleBase implements ProxyServe
             .setHttp1MaxSize(poolSize)
             .setMaxWaitQueueSize(poolQueue)
             .setCleanerPeriod(1000))
+        // A backend connection's failure is the failure of the request it carries, answered and recorded there (a
+        // failed TLS handshake, a reset); without a handler Vert.x would log each as an error besides.
+        .withConnectHandler(backend -> backend.exceptionHandler(ignored -> { }))
         .build();
     HttpExchange.Settings settings = new HttpExchange.Settings(context, client, connector,
         http.getPoolQueueTimeout().plus(options.getConnectTimeout()).toMillis(),

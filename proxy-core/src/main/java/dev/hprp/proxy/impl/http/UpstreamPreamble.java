@@ -91,10 +91,8 @@ public final class UpstreamPreamble {
       if (handshake.isSuccess()) {
         done.complete(outbound);
       } else {
-        // The failure is the returned future's. Without handlers Vert.x would log it as an error besides: the reset of
-        // the request, and the handshake's exception, which reaches the connection after this listener has run.
+        // The failure is the returned future's; without a handler Vert.x would log the reset as an error besides.
         outbound.exceptionHandler(ignored -> { });
-        outbound.connection().exceptionHandler(ignored -> { });
         outbound.reset();
         channel.close(); // never back to the pool: its TLS is broken
         done.fail(handshake.cause());
