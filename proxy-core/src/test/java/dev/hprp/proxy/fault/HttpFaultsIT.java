@@ -17,9 +17,9 @@ import dev.hprp.proxy.impl.ActiveFault;
 import dev.hprp.proxy.testing.HttpBackend;
 import dev.hprp.proxy.testing.HttpProxies;
 import dev.hprp.proxy.testing.RawHttp;
+import dev.hprp.proxy.testing.StandardError;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -139,19 +139,23 @@ class HttpFaultsIT {
   }
 
   @Test
-  void abortAfterHeadersForwardsTheHeadThenClosesBeforeTheBody(Vertx vertx) throws IOException {
+  void abortAfterHeadersForwardsTheHeadThenClosesBeforeTheBody(Vertx vertx) throws Exception {
     String body = "x".repeat(100_000);
     HttpBackend backend = HttpBackend.start(vertx, "big", request -> request.response().end(body)).await();
     ReverseProxy proxy = proxy(vertx, List.of(backend.backend()));
     FaultHandle fault = proxy.addFault(Fault.abortAfterHeaders()).await();
 
-    String received;
-    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxy.actualPort())) {
-      socket.setSoTimeout(10_000);
-      socket.getOutputStream().write(GET.getBytes(StandardCharsets.ISO_8859_1));
-      received = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-    }
-    assertThat(received).startsWith("HTTP/1.1 200").containsIgnoringCase("content-length: 100000\r\n")
+    StringBuilder received = new StringBuilder();
+    // The backend's response is reset before the head goes out: a reset of the proxy's own, not an error to log.
+    String logged = StandardError.capturedWhile(() -> {
+      try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxy.actualPort())) {
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write(GET.getBytes(StandardCharsets.ISO_8859_1));
+        received.append(new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1));
+      }
+    });
+    assertThat(logged).doesNotContain("ERROR");
+    assertThat(received.toString()).startsWith("HTTP/1.1 200").containsIgnoringCase("content-length: 100000\r\n")
         .endsWith("\r\n\r\n"); // the head, whole, and not a byte of the body
 
     assertThat(fault.connections()).isEqualTo(1);

@@ -10,6 +10,7 @@ import dev.hprp.proxy.testing.Await;
 import dev.hprp.proxy.testing.Clients;
 import dev.hprp.proxy.testing.HttpBackend;
 import dev.hprp.proxy.testing.RawHttp;
+import dev.hprp.proxy.testing.StandardError;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -17,6 +18,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.junit5.VertxExtension;
@@ -42,6 +44,11 @@ class WebSocketIT {
   private HttpServer backend;
   private final AtomicReference<ServerWebSocket> lastSocket = new AtomicReference<>();
   private ReverseProxy proxy;
+  /**
+   * The tests' clients, held for the test's length: Vert.x closes a client that is no longer referenced when the
+   * garbage collector finds it, its connections with it, which a client made inline in a test may be mid-exchange.
+   */
+  private final List<WebSocketClient> clients = new ArrayList<>();
 
   @BeforeEach
   void start(Vertx vertx) {
@@ -64,10 +71,17 @@ class WebSocketIT {
   @AfterEach
   void stop() {
     proxy.close().await();
+    clients.clear(); // closed with the test's Vert.x
+  }
+
+  private WebSocketClient client(Vertx vertx, WebSocketClientOptions options) {
+    WebSocketClient client = vertx.createWebSocketClient(options);
+    clients.add(client);
+    return client;
   }
 
   private io.vertx.core.Future<WebSocket> connectAsync(Vertx vertx) {
-    return vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(2 * MESSAGE)
+    return client(vertx, new WebSocketClientOptions().setMaxMessageSize(2 * MESSAGE)
             .setMaxFrameSize(MESSAGE))
         .connect(new WebSocketConnectOptions().setPort(proxy.actualPort()).setHost("127.0.0.1").setURI("/ws"));
   }
@@ -124,7 +138,7 @@ class WebSocketIT {
     Promise<Void> closed = Promise.promise();
     Promise<String> echoed = Promise.promise();
     // Driven from one event loop, handlers set before anything can arrive.
-    Clients.onEventLoop(vertx, () -> vertx.createWebSocketClient().connect(new WebSocketConnectOptions()
+    Clients.onEventLoop(vertx, () -> client(vertx, new WebSocketClientOptions()).connect(new WebSocketConnectOptions()
             .setPort(proxy.actualPort()).setHost("127.0.0.1").setURI("/ws")
             .addHeader("Connection", "keep-alive, Upgrade"))
         .map(socket -> {
@@ -137,6 +151,32 @@ class WebSocketIT {
     lastSocket.get().close();
     closed.future().await();
     Await.noActiveConnections(proxy);
+  }
+
+  /**
+   * A tunnel's end, from either side, is the normal end of a WebSocket: the proxy's upgrade request to the backend,
+   * which never ends as a request does, must not have Vert.x log it as an unhandled failure.
+   */
+  @Test
+  void aTunnelEndedByEitherSideLogsNoError(Vertx vertx) throws Exception {
+    String logged = StandardError.capturedWhile(() -> {
+      for (boolean backendCloses : new boolean[] {true, false}) {
+        Promise<Void> closed = Promise.promise();
+        WebSocket socket = Clients.onEventLoop(vertx, () -> connectAsync(vertx).map(connected -> {
+          connected.closeHandler(v -> closed.tryComplete());
+          return connected;
+        })).await(20, TimeUnit.SECONDS);
+        ServerWebSocket atBackend = lastSocket.get(); // set before the backend answered the upgrade
+        if (backendCloses) {
+          atBackend.close();
+        } else {
+          socket.close();
+        }
+        closed.future().await(20, TimeUnit.SECONDS);
+        Await.noActiveConnections(proxy);
+      }
+    });
+    assertThat(logged).doesNotContain("ERROR");
   }
 
   /**
@@ -162,7 +202,7 @@ class WebSocketIT {
           + "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n").readResponse();
       assertThat(head).startsWith("HTTP/1.1 101").doesNotContainIgnoringCase("sec-websocket-extensions");
       Promise<String> echoed = Promise.promise();
-      Clients.onEventLoop(vertx, () -> vertx.createWebSocketClient(new WebSocketClientOptions()
+      Clients.onEventLoop(vertx, () -> client(vertx, new WebSocketClientOptions()
               .setTryUsePerMessageCompression(true))
           .connect(new WebSocketConnectOptions().setPort(other.actualPort()).setHost("127.0.0.1").setURI("/ws"))
           .map(socket -> {

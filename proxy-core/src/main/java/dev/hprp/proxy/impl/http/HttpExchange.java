@@ -15,6 +15,7 @@ import io.netty.util.AttributeKey;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
@@ -67,6 +68,14 @@ final class HttpExchange extends ResponseDeadlines.Waiting implements UpstreamCo
    * request before any byte comes back, and the next pooled one may have been closed in the same sweep.
    */
   private static final int MAX_STALE_RETRIES = 8;
+
+  /**
+   * The exception handler of a backend request, and of its response where the exchange resets it before giving it one
+   * of its own. Their failures reach the exchange already, through the response's future and the response's handler
+   * or, after an upgrade, through the tunnel: the second report, unhandled, Vert.x would log as an error, at every
+   * WebSocket's end and every reset the proxy makes.
+   */
+  private static final Handler<Throwable> REPORTED_ELSEWHERE = ignored -> { };
 
   /**
    * What every exchange of one event loop shares. Immutable.
@@ -317,7 +326,7 @@ final class HttpExchange extends ResponseDeadlines.Waiting implements UpstreamCo
 
   @Override
   public void discard(HttpClientRequest connection) {
-    connection.reset();
+    connection.exceptionHandler(REPORTED_ELSEWHERE).reset();
   }
 
   @Override
@@ -335,6 +344,7 @@ final class HttpExchange extends ResponseDeadlines.Waiting implements UpstreamCo
   public void connected(Upstream upstream, HttpClientRequest outbound) {
     this.upstream = upstream;
     this.upstreamRequest = outbound;
+    outbound.exceptionHandler(REPORTED_ELSEWHERE);
     if (outbound.connection() instanceof ConnectionBase connection) {
       Attribute<Boolean> used = connection.channel().attr(USED);
       reused = used.get() != null;
@@ -396,6 +406,7 @@ final class HttpExchange extends ResponseDeadlines.Waiting implements UpstreamCo
       return;
     }
     HttpClientResponse in = ar.result();
+    in.exceptionHandler(REPORTED_ELSEWHERE); // until the body's relay sets its own
     headNanos = System.nanoTime();
     if (clientGone) {
       outbound.reset();
