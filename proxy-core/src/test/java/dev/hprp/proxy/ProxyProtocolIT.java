@@ -49,10 +49,22 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ProxyProtocolIT {
 
   private final List<ReverseProxy> proxies = new ArrayList<>();
+  /**
+   * The tests' clients, held for the test's length: Vert.x closes a client that is no longer referenced when the
+   * garbage collector finds it, its connections with it, and a client made inline is unreferenced mid-exchange.
+   */
+  private final List<NetClient> clients = new ArrayList<>();
 
   @AfterEach
   void closeProxies() {
     proxies.forEach(proxy -> proxy.close().await());
+    clients.clear(); // closed with the test's Vert.x
+  }
+
+  private NetClient client(Vertx vertx) {
+    NetClient client = vertx.createNetClient();
+    clients.add(client);
+    return client;
   }
 
   private static Buffer fixture(String name) throws IOException {
@@ -98,7 +110,7 @@ class ProxyProtocolIT {
     ReverseProxy proxy = start(vertx, List.of(backend.backend()),
         new ProxyProtocolOptions().setAccept(true).setSend(send), Balancer.roundRobin());
 
-    sendAndEnd(vertx, vertx.createNetClient(), proxy.actualPort(), fixture(received).appendString("payload"))
+    sendAndEnd(vertx, client(vertx), proxy.actualPort(), fixture(received).appendString("payload"))
         .await(20, TimeUnit.SECONDS);
 
     assertThat(backend.next()).isEqualTo(fixture(sent).appendString("payload"));
@@ -111,7 +123,7 @@ class ProxyProtocolIT {
     ReverseProxy proxy = start(vertx, List.of(backend.backend()),
         new ProxyProtocolOptions().setAccept(true).setSend(ProxyProtocolVersion.V1), Balancer.roundRobin());
 
-    sendAndEnd(vertx, vertx.createNetClient(), proxy.actualPort(), fixture(received).appendString("payload"))
+    sendAndEnd(vertx, client(vertx), proxy.actualPort(), fixture(received).appendString("payload"))
         .await(20, TimeUnit.SECONDS);
 
     assertThat(backend.next().toString(StandardCharsets.US_ASCII))
@@ -127,7 +139,7 @@ class ProxyProtocolIT {
         new ProxyProtocolOptions().setSend(ProxyProtocolVersion.V2), Balancer.roundRobin());
 
     Promise<Integer> clientPort = Promise.promise();
-    Clients.onEventLoop(vertx, () -> vertx.createNetClient().connect(outer.actualPort(), "127.0.0.1")
+    Clients.onEventLoop(vertx, () -> client(vertx).connect(outer.actualPort(), "127.0.0.1")
         .onSuccess(socket -> {
           clientPort.complete(socket.localAddress().port());
           socket.end(Buffer.buffer("hello"));
@@ -144,7 +156,7 @@ class ProxyProtocolIT {
     ReverseProxy proxy = start(vertx, List.of(echo.backend()), new ProxyProtocolOptions().setAccept(true),
         Balancer.roundRobin());
 
-    Buffer answer = Clients.exchange(vertx, vertx.createNetClient(), proxy.actualPort(),
+    Buffer answer = Clients.exchange(vertx, client(vertx), proxy.actualPort(),
         fixture(fixture).appendString("payload")).recover(e -> Future.succeededFuture(Buffer.buffer()))
         .await(20, TimeUnit.SECONDS);
 
@@ -159,7 +171,7 @@ class ProxyProtocolIT {
         Balancer.roundRobin());
 
     long start = System.nanoTime();
-    Buffer answer = Clients.exchange(vertx, vertx.createNetClient(), proxy.actualPort(), Buffer.buffer("PROXY "))
+    Buffer answer = Clients.exchange(vertx, client(vertx), proxy.actualPort(), Buffer.buffer("PROXY "))
         .await(20, TimeUnit.SECONDS);
 
     assertThat(answer.length()).isZero();
@@ -173,7 +185,7 @@ class ProxyProtocolIT {
     ReverseProxy proxy = start(vertx, List.of(backend.backend()), new ProxyProtocolOptions().setAccept(true)
         .setTrustedProxies(List.of("10.0.0.0/8")).setSend(ProxyProtocolVersion.V1), Balancer.roundRobin());
 
-    sendAndEnd(vertx, vertx.createNetClient(), proxy.actualPort(), fixture("v1-tcp4.bin").appendString("payload"))
+    sendAndEnd(vertx, client(vertx), proxy.actualPort(), fixture("v1-tcp4.bin").appendString("payload"))
         .await(20, TimeUnit.SECONDS);
 
     assertThat(backend.next().toString(StandardCharsets.US_ASCII))
@@ -187,7 +199,7 @@ class ProxyProtocolIT {
     TestBackend b = TestBackend.named(vertx, "b").await();
     ReverseProxy proxy = start(vertx, List.of(a.backend(), b.backend()), new ProxyProtocolOptions().setAccept(true),
         Balancer.consistentHash());
-    NetClient client = vertx.createNetClient();
+    NetClient client = client(vertx);
 
     Map<String, String> backendBySource = new HashMap<>();
     for (int round = 0; round < 2; round++) {
