@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -71,6 +72,9 @@ import java.util.function.ToDoubleFunction;
  *       connection from the pool (one being connected included)</td></tr>
  * </table>
  *
+ * <p>Several proxies in one application, bound to one registry, need tags of their own to tell their meters apart
+ * ({@code new HprpMetrics(proxy, Tags.of("proxy", "public"))}): each meter carries them besides its own.
+ *
  * <p>Thread-safe. Binds to one registry (a {@code CompositeMeterRegistry} serves several).
  */
 public final class HprpMetrics implements MeterBinder, AutoCloseable {
@@ -84,10 +88,14 @@ public final class HprpMetrics implements MeterBinder, AutoCloseable {
 
   /** The {@code backend} tag of HTTP requests no backend was connected for. */
   public static final String NO_BACKEND = "none";
+  /** The first meter bound: a registry holding it with the same tags holds another proxy's meters. */
+  private static final String ACCEPTED = "hprp.connections.accepted";
   /** Status classes counted apart: none (no status reached the client), then 1xx to 5xx. */
   private static final int STATUSES = 6;
 
   private final ProxyInternals proxy;
+  /** Added to every meter's tags. */
+  private final Tags tags;
   private final BackendListener follower = this::onEvent;
   private final HttpStats.RequestObserver requests = this::requestEnded;
   /**
@@ -117,13 +125,34 @@ public final class HprpMetrics implements MeterBinder, AutoCloseable {
    * @throws IllegalArgumentException when {@code proxy} is another implementation
    */
   public HprpMetrics(ReverseProxy proxy) {
+    this(proxy, Tags.empty());
+  }
+
+  /**
+   * Metrics of {@code proxy}, not yet bound, each meter carrying {@code tags} besides its own: what tells this proxy's
+   * meters from another's in the same registry.
+   *
+   * @param proxy built by {@link ReverseProxy#builder}; never null
+   * @param tags added to every meter; never null, may be empty; none may be named {@code backend} or {@code code}
+   * @throws IllegalArgumentException when {@code proxy} is another implementation, or a tag has a name the meters use
+   */
+  public HprpMetrics(ReverseProxy proxy, Iterable<Tag> tags) {
     this.proxy = ProxyInternals.of(proxy);
+    this.tags = Tags.of(Objects.requireNonNull(tags, "tags"));
+    for (Tag tag : this.tags) {
+      if (tag.getKey().equals("backend") || tag.getKey().equals("code")) {
+        throw new IllegalArgumentException("tag '" + tag.getKey() + "' is a name the meters use themselves (expected "
+            + "another, such as 'proxy')");
+      }
+    }
   }
 
   /**
    * Registers the proxy's meters and those of each backend present, and follows backends from now on.
    *
-   * @throws IllegalStateException when already bound, or closed
+   * @throws IllegalStateException when already bound, or closed, or when {@code registry} already holds a proxy's
+   *     meters with these tags: Micrometer would hand this proxy the other's meters, and removing them would remove
+   *     the other's
    */
   @Override
   public synchronized void bindTo(MeterRegistry registry) {
@@ -132,19 +161,27 @@ public final class HprpMetrics implements MeterBinder, AutoCloseable {
       throw new IllegalStateException(closed ? "metrics closed"
           : "already bound to a registry (expected: one; a CompositeMeterRegistry serves several)");
     }
+    if (registry.find(ACCEPTED).meters().stream().anyMatch(meter -> Tags.of(meter.getId().getTags()).equals(tags))) {
+      throw new IllegalStateException("the registry already has a proxy's meters with the tags " + tags
+          + " (expected: tags of this proxy's own, e.g. new HprpMetrics(proxy, Tags.of(\"proxy\", \"name\")))");
+    }
     this.registry = registry;
-    proxyMeters.add(FunctionCounter.builder("hprp.connections.accepted", proxy, ProxyInternals::acceptedConnections)
+    proxyMeters.add(FunctionCounter.builder(ACCEPTED, proxy, ProxyInternals::acceptedConnections)
         .description("Client connections accepted")
+        .tags(tags)
         .register(registry));
     proxyMeters.add(Gauge.builder("hprp.connections.active", proxy, ProxyInternals::activeConnections)
         .description("Client connections open, connecting or relayed")
+        .tags(tags)
         .register(registry));
     proxyMeters.add(Gauge.builder("hprp.queue.waiting", proxy, ProxyInternals::queueWaiting)
         .description("Client connections (TCP mode) or requests (HTTP mode) waiting for a backend slot, every "
             + "eligible backend being at its limit")
+        .tags(tags)
         .register(registry));
     proxyMeters.add(Gauge.builder("hprp.pool.queue.waiting", proxy, ProxyInternals::poolQueueWaiting)
         .description("HTTP requests waiting for a backend connection from the pool, one being connected included")
+        .tags(tags)
         .register(registry));
     proxy.addRequestObserver(requests);
     // Listen first, then register those present: a backend is either seen here or in an event (or both).
@@ -177,25 +214,25 @@ public final class HprpMetrics implements MeterBinder, AutoCloseable {
       }
       remove(counters.id()); // the same id added again: fresh counters
     }
-    Tags tags = Tags.of("backend", counters.id());
+    Tags own = tags.and("backend", counters.id());
     List<Meter> meters = new ArrayList<>();
-    meters.add(gauge("hprp.backend.up", "1 when the backend takes new connections (UP and enabled), else 0", tags,
+    meters.add(gauge("hprp.backend.up", "1 when the backend takes new connections (UP and enabled), else 0", own,
         counters, c -> c.eligible() ? 1 : 0));
-    meters.add(gauge("hprp.backend.connections.active", "Connections relayed to the backend now", tags, counters,
+    meters.add(gauge("hprp.backend.connections.active", "Connections relayed to the backend now", own, counters,
         BackendCounters::activeConnections));
-    meters.add(counter("hprp.backend.connections", "Connections relayed to the backend", tags, counters,
+    meters.add(counter("hprp.backend.connections", "Connections relayed to the backend", own, counters,
         BackendCounters::totalConnections));
-    meters.add(counter("hprp.backend.connect.failures", "Failed connect attempts to the backend", tags, counters,
+    meters.add(counter("hprp.backend.connect.failures", "Failed connect attempts to the backend", own, counters,
         BackendCounters::failedConnects));
-    meters.add(counter("hprp.backend.bytes.sent", "Bytes relayed from clients to the backend", tags, counters,
+    meters.add(counter("hprp.backend.bytes.sent", "Bytes relayed from clients to the backend", own, counters,
         BackendCounters::bytesToBackend));
-    meters.add(counter("hprp.backend.bytes.received", "Bytes relayed from the backend to clients", tags, counters,
+    meters.add(counter("hprp.backend.bytes.received", "Bytes relayed from the backend to clients", own, counters,
         BackendCounters::bytesFromBackend));
-    meters.add(counter("hprp.backend.ejections", "Passive health ejections of the backend", tags, counters,
+    meters.add(counter("hprp.backend.ejections", "Passive health ejections of the backend", own, counters,
         BackendCounters::ejections));
     Timer connect = Timer.builder("hprp.backend.connect.duration")
         .description("Time of each successful connect to the backend")
-        .tags(tags)
+        .tags(own)
         .serviceLevelObjectives(CONNECT_BUCKETS)
         .register(registry);
     meters.add(connect);
@@ -262,7 +299,7 @@ public final class HprpMetrics implements MeterBinder, AutoCloseable {
     return requestMeters.computeIfAbsent(id, key -> new RequestMeters(
         Timer.builder("hprp.http.request.duration")
             .description("HTTP requests from head to end")
-            .tags("backend", key)
+            .tags(tags.and("backend", key))
             .publishPercentileHistogram()
             .register(registry),
         new AtomicReferenceArray<>(STATUSES)));
@@ -277,7 +314,7 @@ public final class HprpMetrics implements MeterBinder, AutoCloseable {
     if (counter == null) {
       counter = Counter.builder("hprp.http.requests")
           .description("HTTP requests ended, by the class of the status the client got")
-          .tags("backend", id, "code", index == 0 ? "none" : index + "xx")
+          .tags(tags.and("backend", id, "code", index == 0 ? "none" : index + "xx"))
           .register(registry);
       meters.byStatus().set(index, counter);
     }

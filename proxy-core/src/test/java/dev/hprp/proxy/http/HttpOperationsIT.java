@@ -240,7 +240,8 @@ class HttpOperationsIT {
   void theProxysOwnAnswersAreRecordedWithTheirEndState(Vertx vertx) {
     HttpBackend good = backend(vertx, "good").await();
     ReverseProxy proxy = proxy(vertx, List.of(good.backend()), new ReverseProxyOptions());
-    ReverseProxy refusing = proxy(vertx, List.of(Ports.refusingBackend()), new ReverseProxyOptions());
+    ReverseProxy refusing = proxy(vertx, List.of(Ports.refusingBackend()), new ReverseProxyOptions(),
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)); // a registry holds one untagged proxy's meters
 
     assertThat(exchange(proxy.actualPort(), post("/close", "hello"))).startsWith("HTTP/1.1 502");
     assertThat(exchange(refusing.actualPort(), get("/nowhere"))).startsWith("HTTP/1.1 503");

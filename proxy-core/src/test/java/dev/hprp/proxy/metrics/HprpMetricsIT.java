@@ -12,6 +12,7 @@ import dev.hprp.proxy.testing.Await;
 import dev.hprp.proxy.testing.Ports;
 import dev.hprp.proxy.testing.PrometheusScrape;
 import dev.hprp.proxy.testing.TestBackend;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.expositionformats.generated.com_google_protobuf_4_35_0.Metrics;
@@ -24,6 +25,7 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -138,6 +140,48 @@ class HprpMetricsIT {
 
     assertThatThrownBy(() -> metrics.bindTo(registry)).isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("already bound");
+  }
+
+  /**
+   * Two proxies of one application, in one registry, to the same backend: told apart by their tags, each counts its
+   * own connections, and closing one's metrics leaves the other's. A second proxy with the first's tags is refused
+   * rather than handed the first's meters.
+   */
+  @Test
+  void twoProxiesInOneRegistryKeepApartByTheirTags(Vertx vertx) throws IOException {
+    TestBackend echo = TestBackend.start(vertx, TestBackend.Mode.ECHO).await();
+    proxy = ReverseProxy.builder(vertx).backend(echo.backend())
+        .with(new ReverseProxyOptions().setHost("127.0.0.1").setPort(0)).build();
+    proxy.start().await();
+    ReverseProxy other = ReverseProxy.builder(vertx).backend(echo.backend())
+        .with(new ReverseProxyOptions().setHost("127.0.0.1").setPort(0)).build();
+    try {
+      metrics = new HprpMetrics(proxy, Tags.of("proxy", "first"));
+      metrics.bindTo(registry);
+      assertThatThrownBy(() -> new HprpMetrics(other, Tags.of("proxy", "first")).bindTo(registry))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("already has a proxy's meters with the tags");
+      assertThatThrownBy(() -> new HprpMetrics(other, Tags.of("backend", "x")))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'backend'");
+      try (HprpMetrics second = new HprpMetrics(other, Tags.of("proxy", "second"))) {
+        second.bindTo(registry);
+        other.start().await();
+
+        echoOnce(10);
+        echoOnce(10);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> proxy.backends().get(0).totalConnections() == 2
+            && proxy.backends().get(0).activeConnections() == 0);
+        String id = echo.backend().id();
+        assertThat(scrape().metric("hprp_backend_connections_total", Map.of("proxy", "first", "backend", id))
+            .getCounter().getValue()).isEqualTo(2);
+        assertThat(scrape().metric("hprp_backend_connections_total", Map.of("proxy", "second", "backend", id))
+            .getCounter().getValue()).isZero();
+      }
+      assertThat(scrape().metric("hprp_connections_accepted_total", "proxy", "second")).isNull();
+      assertThat(scrape().metric("hprp_connections_accepted_total", "proxy", "first").getCounter().getValue())
+          .isEqualTo(2);
+    } finally {
+      other.close().await();
+    }
   }
 
   private PrometheusScrape scrape() {
