@@ -8,14 +8,21 @@ import dev.hprp.proxy.testing.HttpBackend;
 import dev.hprp.proxy.testing.HttpProxies;
 import dev.hprp.proxy.testing.Payloads;
 import dev.hprp.proxy.testing.RawHttp;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.streams.WriteStream;
 import io.vertx.junit5.VertxExtension;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -97,6 +104,91 @@ class HttpBodiesIT {
         })).await();
     assertThat(hash).isEqualTo(Payloads.sha256Of(size, 3));
     assertThat(chunkedEcho.heads().poll().get(HttpHeaders.TRANSFER_ENCODING)).isEqualTo("chunked");
+  }
+
+  /**
+   * A backend may answer before it has read the whole body (a refusal, or a server that does not want it) and read no
+   * more: the client gets the answer, its upload goes on to its end, and its connection serves the next request. The
+   * backend answers only once the upload has filled every buffer on its way (the client's write queue is full), so
+   * the proxy is waiting for its backend write queue to drain when the answer comes.
+   */
+  @Test
+  void aResponseBeforeTheWholeBodyLetsTheUploadFinishAndTheConnectionGoOn(Vertx vertx) throws Exception {
+    long size = 32L * 1024 * 1024;
+    Promise<Void> uploadBlocked = Promise.promise();
+    HttpBackend early = HttpBackend.start(vertx, "early", request -> {
+      if (request.path().equals("/upload")) {
+        request.pause();
+        uploadBlocked.future().onSuccess(v -> request.response().end("early"));
+      } else {
+        request.response().end("next");
+      }
+    }).await();
+    ReverseProxy proxy = proxy(vertx, early);
+    // A client on a bare socket: Vert.x's HTTP client would itself wait forever for the drain of its upload.
+    NetClient client = vertx.createNetClient();
+    Buffer received = Buffer.buffer();
+    Clients.onEventLoop(vertx, () -> client.connect(proxy.actualPort(), "127.0.0.1").compose(socket -> {
+      Promise<Void> answered = Promise.promise();
+      Promise<Void> nextAnswered = Promise.promise();
+      socket.handler(bytes -> {
+        received.appendBuffer(bytes);
+        String text = received.toString();
+        if (text.endsWith("early")) {
+          answered.tryComplete();
+        } else if (text.endsWith("next")) {
+          nextAnswered.tryComplete();
+        }
+      });
+      socket.write("PUT /upload HTTP/1.1\r\nHost: h\r\nContent-Length: " + size + "\r\n\r\n");
+      return Payloads.send(new FullQueueSignal(socket, uploadBlocked), size, 5)
+          .compose(hash -> answered.future())
+          .compose(v -> socket.write("GET /next HTTP/1.1\r\nHost: h\r\n\r\n"))
+          .compose(v -> nextAnswered.future());
+    })).await(20, TimeUnit.SECONDS);
+    assertThat(received.toString()).startsWith("HTTP/1.1 200").contains("earlyHTTP/1.1 200").endsWith("next");
+    client.close();
+  }
+
+  /** A write stream that completes {@code full} the first time its write queue is full. */
+  private record FullQueueSignal(WriteStream<Buffer> out, Promise<Void> full) implements WriteStream<Buffer> {
+
+    @Override
+    public boolean writeQueueFull() {
+      boolean queueFull = out.writeQueueFull();
+      if (queueFull) {
+        full.tryComplete();
+      }
+      return queueFull;
+    }
+
+    @Override
+    public Future<Void> write(Buffer data) {
+      return out.write(data);
+    }
+
+    @Override
+    public Future<Void> end() {
+      return out.end();
+    }
+
+    @Override
+    public WriteStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+      out.exceptionHandler(handler);
+      return this;
+    }
+
+    @Override
+    public WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
+      out.setWriteQueueMaxSize(maxSize);
+      return this;
+    }
+
+    @Override
+    public WriteStream<Buffer> drainHandler(Handler<Void> handler) {
+      out.drainHandler(handler);
+      return this;
+    }
   }
 
   @Test

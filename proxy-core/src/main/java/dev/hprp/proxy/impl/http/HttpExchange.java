@@ -477,7 +477,27 @@ final class HttpExchange extends ResponseDeadlines.Waiting implements UpstreamCo
         response.end();
         finish(null, EndState.COMPLETED);
       }
+      if (hasBody && !request.isEnded() && !clientGone) {
+        // Here, once Vert.x has ended the response too, and not at its last byte: a request reset before would stay
+        // in Vert.x's pool for good, and the client's close would wait for it.
+        dropRestOfBody();
+      }
     });
+  }
+
+  /**
+   * The backend answered in full before the whole request body came: the rest is read from the client and dropped,
+   * not forwarded, so that the client can finish sending and its connection can carry its next request. The backend
+   * has given its final answer; and Vert.x's client, once a response has ended, no longer reports its request's write
+   * queue drained (it tells only the requests still awaiting a response), so a forwarded upload that had filled it
+   * would wait forever. The backend connection, left mid-request, is reset.
+   */
+  private void dropRestOfBody() {
+    upstreamRequest.drainHandler(null);
+    upstreamRequest.reset();
+    request.handler(chunk -> { });
+    request.endHandler(null);
+    request.resume();
   }
 
   /**
