@@ -48,13 +48,16 @@ final class ReverseProxyImpl implements ReverseProxy {
   private static final Logger log = LoggerFactory.getLogger(ReverseProxyImpl.class);
 
   /**
+   * How much longer than the drain's own timeout Vert.x is given before it closes client sockets itself; and how long
+   * the close waits for Vert.x to undeploy the servers.
+   */
+  private static final Duration DRAIN_BACKSTOP = Duration.ofSeconds(5);
+
+  /**
    * Vert.x shares one listening socket among servers of the same host and port, except port 0, where each server
    * binds its own. A negative port is Vert.x's way to say "one ephemeral port shared by every server using this
    * number", so each proxy asked for port 0 takes a number of its own.
    */
-  /** How much longer than the drain's own timeout Vert.x is given before it closes client sockets itself. */
-  private static final Duration DRAIN_BACKSTOP = Duration.ofSeconds(5);
-
   private static final AtomicInteger EPHEMERAL_GROUPS = new AtomicInteger(1_000_000);
 
   private final Vertx vertx;
@@ -664,9 +667,23 @@ final class ReverseProxyImpl implements ReverseProxy {
     return Future.join(steps).transform(ar -> Future.succeededFuture(cut[0]));
   }
 
+  /**
+   * Undeploys the servers, waiting at most {@link #DRAIN_BACKSTOP}: Vert.x 5.2's HTTP client may never finish closing a
+   * backend connection that HTTP mode closed at the socket while writes to it were queued (a backend that answered
+   * and stopped reading an upload), and a proxy's close must not wait forever on it.
+   */
   private synchronized Future<Void> undeploy() {
     List<Future<Void>> undeployed = new ArrayList<>();
     deploymentIds.forEach(id -> undeployed.add(vertx.undeploy(id)));
-    return Future.join(undeployed).mapEmpty();
+    Promise<Void> done = Promise.promise();
+    Future.join(undeployed).onComplete(ar -> done.tryComplete());
+    long timer = vertx.setTimer(DRAIN_BACKSTOP.toMillis(), id -> {
+      if (done.tryComplete()) {
+        log.warn("closed without waiting longer for Vert.x to finish closing its servers and backend clients ({})",
+            Durations.format(DRAIN_BACKSTOP));
+      }
+    });
+    done.future().onComplete(ar -> vertx.cancelTimer(timer));
+    return done.future();
   }
 }

@@ -3,6 +3,7 @@ package dev.hprp.proxy.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hprp.proxy.ReverseProxy;
+import dev.hprp.proxy.ReverseProxyOptions;
 import dev.hprp.proxy.testing.Clients;
 import dev.hprp.proxy.testing.HttpBackend;
 import dev.hprp.proxy.testing.HttpProxies;
@@ -108,9 +109,10 @@ class HttpBodiesIT {
 
   /**
    * A backend may answer before it has read the whole body (a refusal, or a server that does not want it) and read no
-   * more: the client gets the answer, its upload goes on to its end, and its connection serves the next request. The
-   * backend answers only once the upload has filled every buffer on its way (the client's write queue is full), so
-   * the proxy is waiting for its backend write queue to drain when the answer comes.
+   * more: the client gets the answer, its upload goes on to its end, and its connection serves the next request, for
+   * which the pool's one connection slot is free again. The backend answers only once the upload has filled every
+   * buffer on its way (the client's write queue is full), so the proxy is waiting for its backend write queue to drain
+   * when the answer comes.
    */
   @Test
   void aResponseBeforeTheWholeBodyLetsTheUploadFinishAndTheConnectionGoOn(Vertx vertx) throws Exception {
@@ -124,7 +126,9 @@ class HttpBodiesIT {
         request.response().end("next");
       }
     }).await();
-    ReverseProxy proxy = proxy(vertx, early);
+    // One pooled connection per event loop: the next request needs the slot the upload's connection held.
+    ReverseProxy proxy = proxies.start(vertx, List.of(early.backend()), new ReverseProxyOptions().setPoolSize(1),
+        builder -> { });
     // A client on a bare socket: Vert.x's HTTP client would itself wait forever for the drain of its upload.
     NetClient client = vertx.createNetClient();
     Buffer received = Buffer.buffer();

@@ -478,8 +478,8 @@ final class HttpExchange extends ResponseDeadlines.Waiting implements UpstreamCo
         finish(null, EndState.COMPLETED);
       }
       if (hasBody && !request.isEnded() && !clientGone) {
-        // Here, once Vert.x has ended the response too, and not at its last byte: a request reset before would stay
-        // in Vert.x's pool for good, and the client's close would wait for it.
+        // Here, once Vert.x has ended the response too, and not at its last byte: a connection closed before would
+        // stay in Vert.x's pool for good, and the client's close would wait for it.
         dropRestOfBody();
       }
     });
@@ -490,11 +490,15 @@ final class HttpExchange extends ResponseDeadlines.Waiting implements UpstreamCo
    * not forwarded, so that the client can finish sending and its connection can carry its next request. The backend
    * has given its final answer; and Vert.x's client, once a response has ended, no longer reports its request's write
    * queue drained (it tells only the requests still awaiting a response), so a forwarded upload that had filled it
-   * would wait forever. The backend connection, left mid-request, is reset.
+   * would wait forever. The backend connection, left mid-request, is closed at the socket: Vert.x's own close (and a
+   * reset, which is one) queues behind the writes the backend is not reading, so it would never close, and its pool
+   * slot would stay taken.
    */
   private void dropRestOfBody() {
     upstreamRequest.drainHandler(null);
-    upstreamRequest.reset();
+    if (upstreamRequest.connection() instanceof ConnectionBase connection) {
+      connection.channel().close();
+    }
     request.handler(chunk -> { });
     request.endHandler(null);
     request.resume();
