@@ -23,12 +23,15 @@ import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.junit5.VertxExtension;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -162,11 +165,14 @@ class WebSocketIT {
     String logged = StandardError.capturedWhile(() -> {
       for (boolean backendCloses : new boolean[] {true, false}) {
         Promise<Void> closed = Promise.promise();
+        lastSocket.set(null);
         WebSocket socket = Clients.onEventLoop(vertx, () -> connectAsync(vertx).map(connected -> {
           connected.closeHandler(v -> closed.tryComplete());
           return connected;
         })).await(20, TimeUnit.SECONDS);
-        ServerWebSocket atBackend = lastSocket.get(); // set before the backend answered the upgrade
+        // The backend's handler may run just after the client saw the upgrade answered.
+        ServerWebSocket atBackend = Awaitility.await().atMost(Duration.ofSeconds(10)).until(lastSocket::get,
+            Objects::nonNull);
         if (backendCloses) {
           atBackend.close();
         } else {
